@@ -1,0 +1,54 @@
+// Package agevault is the local [vault.Vault] backend: every secret lives in
+// one file encrypted with age (filippo.io/age) to one or more recipients, so a
+// team can share it and the standard age tool can read it:
+//
+//	age -d -i .acctsetup/identity.txt .acctsetup/vault.age
+//
+// The package lives in directory vault/age but is named agevault so that it
+// does not clash with filippo.io/age, which every caller also imports.
+//
+// # File format
+//
+// Decrypted, the file is JSON. Secrets are sorted by ref, and updated_at is
+// RFC 3339 in UTC:
+//
+//	{
+//	  "version": 1,
+//	  "secrets": [
+//	    {
+//	      "provider": "xero",
+//	      "environment": "production",
+//	      "field": "client_id",
+//	      "value": "...",
+//	      "updated_at": "2025-01-02T03:04:05.123456789Z"
+//	    }
+//	  ]
+//	}
+//
+// Unknown fields and versions other than 1 are rejected rather than silently
+// dropped on the next write.
+//
+// # Recipients
+//
+// Every write encrypts to all the recipients given to [Open] (X25519 "age1..."
+// keys or SSH keys, see [ParseRecipients]) and also to the identity's own
+// recipient when the identity is an X25519 key, so the writer can always read
+// back what it wrote.
+//
+// # Concurrency and durability
+//
+// A sibling file "<path>.lock" (mode 0600) is locked with flock(2): shared for
+// reads, exclusive for writes, so goroutines and processes on one machine can
+// use the same vault at once. A write re-reads the file under the lock,
+// applies its change, writes a temporary file (mode 0600) in the same
+// directory, fsyncs it, renames it over the vault and fsyncs the directory. A
+// reader therefore sees the old file or the new one, never a half-written
+// one, and concurrent writers lose nothing. On any error the vault file is
+// left as it was. The lock is advisory and local: it does not protect a vault
+// on a network file system shared between machines.
+//
+// # Errors
+//
+// Errors are prefixed "agevault: ", name the files involved and never contain
+// a secret value.
+package agevault

@@ -1,0 +1,42 @@
+package agevault
+
+import (
+	"fmt"
+	"strings"
+
+	"filippo.io/age"
+	"filippo.io/age/agessh"
+)
+
+// ParseRecipients parses public keys to encrypt the vault to, one per
+// element: X25519 keys ("age1...") as printed by age-keygen, or SSH keys
+// ("ssh-ed25519 AAAA... comment" or "ssh-rsa AAAA... comment") as found in
+// ~/.ssh/*.pub and authorized_keys files. Blank elements and elements starting
+// with "#" are skipped. An error names the element that failed to parse.
+func ParseRecipients(lines []string) ([]age.Recipient, error) {
+	var rs []age.Recipient
+	for i, line := range lines {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		var r age.Recipient
+		var err error
+		switch {
+		case strings.HasPrefix(line, "age1"):
+			r, err = age.ParseX25519Recipient(line)
+		case strings.HasPrefix(line, "ssh-"):
+			r, err = agessh.ParseRecipient(line)
+		case strings.HasPrefix(strings.ToUpper(line), "AGE-SECRET-KEY-"):
+			// Never echo a private key.
+			err = fmt.Errorf("this is a private key (AGE-SECRET-KEY-...): give its public key (age1...) instead")
+		default:
+			err = fmt.Errorf("unknown recipient type %q: want an age1... or ssh-ed25519/ssh-rsa public key", line)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("agevault: recipient %d: %w", i+1, err)
+		}
+		rs = append(rs, r)
+	}
+	return rs, nil
+}

@@ -1,0 +1,45 @@
+// Package vault stores provider credentials. It holds only the vocabulary the
+// backends share: [Ref] names a secret, [Secret] carries a value that never
+// prints, and [Vault] is the interface every backend implements. Backends live
+// in sub-packages (vault/age for the local age-encrypted file) so that this
+// package imports no backend and no other project package.
+package vault
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned, wrapped, by [Vault.Get] and [Vault.Delete] when a
+// Ref has no value. Test for it with errors.Is.
+var ErrNotFound = errors.New("vault: secret not found")
+
+// Entry describes one stored secret. It carries metadata only, never the value.
+type Entry struct {
+	Ref       Ref
+	UpdatedAt time.Time // when the value was last set, in UTC
+}
+
+// Vault is a secret store.
+//
+// Implementations are safe for concurrent use by multiple goroutines.
+// Get and Delete on a Ref with no value return an error wrapping [ErrNotFound].
+// Every method rejects a Ref that fails [Ref.Validate], and returns an error
+// wrapping ctx.Err() if ctx is already done. Errors never contain secret
+// values, so callers may print them.
+type Vault interface {
+	// Get returns the value stored for ref.
+	Get(ctx context.Context, ref Ref) (Secret, error)
+	// Set stores value for ref, replacing any previous value, and records
+	// the time of the change.
+	Set(ctx context.Context, ref Ref, value Secret) error
+	// Delete removes the value stored for ref.
+	Delete(ctx context.Context, ref Ref) error
+	// List returns every stored secret's metadata, sorted by Ref.String().
+	List(ctx context.Context) ([]Entry, error)
+	// Reference returns the backend-qualified name of ref, suitable for
+	// storing in state (for example "age://xero/production/client_id").
+	// It never contains the value and does not check that the value exists.
+	Reference(ref Ref) string
+}
