@@ -1,0 +1,120 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// migrations are applied in order, each once, each in its own transaction.
+// Never edit a released migration: append a new one.
+var migrations = []string{
+	1: `
+CREATE TABLE steps (
+	provider    TEXT NOT NULL,
+	environment TEXT NOT NULL,
+	step        TEXT NOT NULL,
+	status      TEXT NOT NULL,
+	evidence    TEXT NOT NULL,
+	note        TEXT NOT NULL,
+	actor       TEXT NOT NULL,
+	at          TEXT NOT NULL,
+	forced      INTEGER NOT NULL,
+	PRIMARY KEY (provider, environment, step)
+);
+CREATE TABLE answers (
+	provider TEXT NOT NULL,
+	question TEXT NOT NULL,
+	text     TEXT NOT NULL,
+	evidence TEXT NOT NULL,
+	actor    TEXT NOT NULL,
+	at       TEXT NOT NULL,
+	PRIMARY KEY (provider, question)
+);
+CREATE TABLE signoffs (
+	provider    TEXT NOT NULL,
+	environment TEXT NOT NULL,
+	actor       TEXT NOT NULL,
+	note        TEXT NOT NULL,
+	at          TEXT NOT NULL,
+	PRIMARY KEY (provider, environment, at)
+);
+CREATE TABLE secrets (
+	provider    TEXT NOT NULL,
+	environment TEXT NOT NULL,
+	field       TEXT NOT NULL,
+	reference   TEXT NOT NULL,
+	set_at      TEXT NOT NULL,
+	set_by      TEXT NOT NULL,
+	rotated_at  TEXT NOT NULL,
+	rotated_by  TEXT NOT NULL,
+	expires_at  TEXT NOT NULL,
+	PRIMARY KEY (provider, environment, field)
+);
+CREATE TABLE check_runs (
+	id     BIGINT PRIMARY KEY,
+	at     TEXT NOT NULL,
+	actor  TEXT NOT NULL,
+	ready  INTEGER NOT NULL,
+	report TEXT NOT NULL
+);
+CREATE TABLE audit_events (
+	seq         BIGINT PRIMARY KEY,
+	at          TEXT NOT NULL,
+	actor       TEXT NOT NULL,
+	action      TEXT NOT NULL,
+	provider    TEXT NOT NULL,
+	environment TEXT NOT NULL,
+	subject     TEXT NOT NULL,
+	detail      TEXT NOT NULL,
+	prev_hash   TEXT NOT NULL,
+	hash        TEXT NOT NULL
+);
+CREATE INDEX audit_events_provider ON audit_events (provider, seq);
+CREATE TABLE audit_head (
+	id   INTEGER PRIMARY KEY CHECK (id = 1),
+	seq  BIGINT NOT NULL,
+	hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
+`,
+}
+
+// migrate applies the migrations the database lacks. Two processes starting
+// at once serialise on the write lock; the second finds the work done.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	for version := 1; version < len(migrations); version++ {
+		if err := s.apply(ctx, version); err != nil {
+			return fmt.Errorf("migration %d: %w", version, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, version int) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
+		version, formatTime(time.Now())); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

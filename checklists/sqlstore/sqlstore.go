@@ -1,0 +1,202 @@
+// Package sqlstore implements checklists.Store on SQL databases: SQLite
+// (modernc.org/sqlite, no cgo) as the embedded default. Its SQL is kept to
+// what PostgreSQL also accepts ($n placeholders, TEXT times, no
+// auto-increment) so that one implementation serves both.
+//
+// SQLite runs in WAL mode with a busy timeout and takes the write lock when a
+// transaction begins, so several processes can share one state file.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/acctsetup/acctsetup/checklists"
+	"github.com/acctsetup/acctsetup/checklists/audit"
+)
+
+// busyTimeout is how long a writer waits for another process's transaction;
+// every acctsetup transaction is a handful of rows, so seconds are plenty.
+const busyTimeout = 10 * time.Second
+
+// Store is a checklists.Store on a SQL database.
+type Store struct {
+	db *sql.DB
+}
+
+var _ checklists.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store named by dsn and brings its
+// schema up to date. dsn is "sqlite://PATH" or a bare path. created reports
+// whether the database file was new.
+func Open(ctx context.Context, dsn string) (s *Store, created bool, err error) {
+	path, err := sqlitePath(dsn)
+	if err != nil {
+		return nil, false, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		created = true
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, false, fmt.Errorf("sqlstore: create state directory: %w: %w", checklists.ErrUnavailable, err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlstore: open %s: %w: %w", path, checklists.ErrUnavailable, err)
+	}
+	s = &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, false, fmt.Errorf("sqlstore: %s: %w: %w", path, checklists.ErrUnavailable, err)
+	}
+	if created {
+		// The file now exists; keep it private, it records who did what.
+		if err := os.Chmod(path, 0o600); err != nil {
+			db.Close()
+			return nil, false, fmt.Errorf("sqlstore: %w", err)
+		}
+	}
+	return s, created, nil
+}
+
+// sqlitePath extracts the file path from a "sqlite://" DSN or a bare path.
+func sqlitePath(dsn string) (string, error) {
+	scheme, rest, found := strings.Cut(dsn, "://")
+	switch {
+	case !found:
+		return dsn, nil
+	case scheme == "sqlite":
+		if rest == "" {
+			return "", fmt.Errorf("sqlstore: %q names no file", dsn)
+		}
+		return rest, nil
+	case scheme == "postgres" || scheme == "postgresql":
+		return "", fmt.Errorf("sqlstore: PostgreSQL state is not supported yet; use sqlite://PATH")
+	}
+	return "", fmt.Errorf("sqlstore: unknown database %q in %q: use sqlite://PATH", scheme, dsn)
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// change runs fn and appends ev to the audit chain in one transaction.
+func (s *Store) change(ctx context.Context, ev audit.Event, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if fn != nil {
+		if err := fn(tx); err != nil {
+			return err
+		}
+	}
+	if err := appendEvent(ctx, tx, ev); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	return nil
+}
+
+func appendEvent(ctx context.Context, tx *sql.Tx, ev audit.Event) error {
+	var head audit.Head
+	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&head.Seq, &head.Hash); err != nil {
+		return fmt.Errorf("sqlstore: read audit head: %w", err)
+	}
+	head = audit.Seal(&ev, head)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events
+		(seq, at, actor, action, provider, environment, subject, detail, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		ev.Seq, ev.At.Format(audit.TimeFormat), ev.Actor, ev.Action, ev.Provider, ev.Environment,
+		ev.Subject, ev.Detail, ev.PrevHash, ev.Hash); err != nil {
+		return fmt.Errorf("sqlstore: append audit event: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, head.Seq, head.Hash); err != nil {
+		return fmt.Errorf("sqlstore: move audit head: %w", err)
+	}
+	return nil
+}
+
+// Audit records an event with no state change.
+func (s *Store) Audit(ctx context.Context, ev audit.Event) error {
+	return s.change(ctx, ev, nil)
+}
+
+// AuditHead returns the recorded head of the chain.
+func (s *Store) AuditHead(ctx context.Context) (audit.Head, error) {
+	var h audit.Head
+	err := s.db.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&h.Seq, &h.Hash)
+	if err != nil {
+		return h, fmt.Errorf("sqlstore: read audit head: %w", err)
+	}
+	return h, nil
+}
+
+// AuditEvents returns events in sequence order.
+func (s *Store) AuditEvents(ctx context.Context, f checklists.AuditFilter) ([]audit.Event, error) {
+	query := `SELECT seq, at, actor, action, provider, environment, subject, detail, prev_hash, hash
+		FROM audit_events WHERE ($1 = '' OR provider = $1) AND at >= $2 ORDER BY seq`
+	rows, err := s.db.QueryContext(ctx, query, f.Provider, formatTime(f.Since))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: read audit events: %w", err)
+	}
+	return collect(rows, func(r *sql.Rows) (audit.Event, error) {
+		var ev audit.Event
+		var at string
+		err := r.Scan(&ev.Seq, &at, &ev.Actor, &ev.Action, &ev.Provider, &ev.Environment, &ev.Subject, &ev.Detail, &ev.PrevHash, &ev.Hash)
+		// An unreadable time is left zero rather than failing the read:
+		// the event's hash then fails to verify, and audit verify names it.
+		ev.At, _ = parseTime(at)
+		return ev, err
+	})
+}
+
+// collect scans every row with scan and closes rows.
+func collect[T any](rows *sql.Rows, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: scan: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: read rows: %w", err)
+	}
+	return out, nil
+}
+
+// formatTime stores times as fixed-width UTC text, which sorts correctly
+// and reads the same in SQLite and PostgreSQL. The zero time is "".
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(audit.TimeFormat)
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(audit.TimeFormat, s)
+}

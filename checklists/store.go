@@ -1,0 +1,66 @@
+package checklists
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/acctsetup/acctsetup/checklists/audit"
+)
+
+// ErrUnavailable wraps errors from a store that cannot be reached (a locked
+// or unreadable database file, a database server that does not answer), as
+// opposed to a query that failed.
+var ErrUnavailable = errors.New("state store unavailable")
+
+// CheckRun is one saved readiness check, for "report" to compare against.
+type CheckRun struct {
+	ID     int64
+	At     time.Time
+	Actor  string
+	Ready  bool
+	Report []byte // the check's JSON output; holds no secrets
+}
+
+// AuditFilter selects audit events; zero fields select everything.
+type AuditFilter struct {
+	Provider string
+	Since    time.Time
+}
+
+// Store persists checklist state. Every change is written in one
+// transaction together with the audit event that describes it, so the
+// trail never misses a change nor records one that did not happen.
+// Implementations are safe for concurrent use, including by several
+// processes sharing one database.
+type Store interface {
+	// Steps returns the step records of a provider and environment; empty
+	// arguments select all.
+	Steps(ctx context.Context, provider, env string) ([]StepRecord, error)
+	// SaveStep writes r; a Todo record deletes the step's record.
+	SaveStep(ctx context.Context, r StepRecord, ev audit.Event) error
+
+	Answers(ctx context.Context, provider string) ([]Answer, error)
+	SaveAnswer(ctx context.Context, a Answer, ev audit.Event) error
+
+	// SignOffs returns sign-offs, newest first.
+	SignOffs(ctx context.Context, provider, env string) ([]SignOff, error)
+	SaveSignOff(ctx context.Context, s SignOff, ev audit.Event) error
+
+	// Secrets returns secret metadata of a provider ("" for all).
+	Secrets(ctx context.Context, provider string) ([]SecretMeta, error)
+	SaveSecret(ctx context.Context, m SecretMeta, ev audit.Event) error
+
+	SaveCheckRun(ctx context.Context, run CheckRun, ev audit.Event) (int64, error)
+	// CheckRuns returns the saved runs since t, newest first.
+	CheckRuns(ctx context.Context, since time.Time) ([]CheckRun, error)
+
+	// Audit records an event that comes with no state change.
+	Audit(ctx context.Context, ev audit.Event) error
+	// AuditEvents returns events in sequence order.
+	AuditEvents(ctx context.Context, f AuditFilter) ([]audit.Event, error)
+	// AuditHead returns the recorded head of the chain.
+	AuditHead(ctx context.Context) (audit.Head, error)
+
+	Close() error
+}
