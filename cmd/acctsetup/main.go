@@ -1,0 +1,41 @@
+// Acctsetup sets up a team's integrations with its customers' accounting
+// software. Before the first customer connects through a unified API such as
+// Codat, someone must register an app in each provider's developer portal,
+// store the keys it yields, keep the shared portal login's MFA, answer
+// questionnaires, sign agreements and catch approval e-mails. acctsetup
+// encodes each provider's portal steps, keeps the keys in a vault, and tells
+// CI and compliance reviewers whether every provider is ready.
+//
+// Usage:
+//
+//	acctsetup init                              write acctsetup.toml
+//	acctsetup providers list | show ID          what each provider needs
+//	acctsetup onboard ID [--env E]              walk the steps, resuming where you stopped
+//	acctsetup status [ID] [--env E]             each step: done, todo or blocked
+//	acctsetup step done|undo|block ID STEP      record a portal step, with --evidence
+//	acctsetup secret set ID FIELD [--env E]     store a key (standard input or a hidden prompt)
+//	acctsetup secret list [ID]                  what is stored, never the values
+//	acctsetup questionnaire show|answer|signoff answer a provider's questionnaire
+//	acctsetup check [ID...] [--env E]           readiness: exit 0 ready, 1 not ready
+//	acctsetup audit log | verify                the hash-chained audit trail
+//
+// Every command that prints data takes --json. Exit codes: 0 ready or done,
+// 1 not ready or refused, 2 usage or configuration error, 3 a backend (vault,
+// mailbox, database) could not be reached.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/acctsetup/acctsetup/cmd/internal/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := app.Main(ctx, os.Args, app.SystemIO(), os.Getenv)
+	stop()
+	os.Exit(code)
+}

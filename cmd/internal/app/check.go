@@ -1,0 +1,158 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/acctsetup/acctsetup/checklists"
+	"github.com/acctsetup/acctsetup/checklists/audit"
+	"github.com/acctsetup/acctsetup/checklists/readiness"
+)
+
+const (
+	flgFormat = "format"
+	flgOutput = "output"
+	flgFailOn = "fail-on"
+)
+
+var checkFormats = []string{"text", "json", "markdown", "junit"}
+
+func (a *app) checkCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "check every enabled provider and environment; exit 0 ready, 1 not ready",
+		ArgsUsage: "[ID...]",
+		Description: "Prints findings with a severity, a stable ID and the command that fixes each.\n" +
+			"Exit codes: 0 ready, 1 not ready, 2 usage or configuration error, 3 a backend could not be reached.\n" +
+			"Each run is saved so that the weekly report can say what changed.",
+		Flags: []cli.Flag{
+			envFlag("only this `ENVIRONMENT` (sandbox or production)"),
+			&cli.StringFlag{Name: flgFormat, Usage: "`FORMAT`: " + strings.Join(checkFormats, ", "), Value: "text"},
+			&cli.StringFlag{Name: flgOutput, Aliases: []string{"o"}, Usage: "write the report to `FILE` instead of standard output"},
+			&cli.StringFlag{Name: flgFailOn, Usage: "the least `SEVERITY` that makes a checklist not ready: error or warn", Value: "error"},
+			jsonFlag(),
+		},
+		Action: a.check,
+	}
+}
+
+func (a *app) check(ctx *cli.Context) error {
+	format := ctx.String(flgFormat)
+	if ctx.Bool(flgJSON) {
+		format = "json"
+	}
+	if !slices.Contains(checkFormats, format) {
+		return usageError(fmt.Errorf("unknown format %q", format), "use --format "+strings.Join(checkFormats, ", --format "))
+	}
+	failOn := readiness.Severity(ctx.String(flgFailOn))
+	if failOn != readiness.Error && failOn != readiness.Warn {
+		return usageError(fmt.Errorf("--fail-on must be error or warn, not %q", failOn))
+	}
+	lists, err := a.selectChecklists(ctx.Args().Slice(), ctx.String(flgEnv))
+	if err != nil {
+		return err
+	}
+	if len(lists) == 0 {
+		return usageError(fmt.Errorf("no provider has the %s environment enabled", ctx.String(flgEnv)))
+	}
+	snap, err := a.loadSnapshot(ctx.Context, true)
+	if err != nil {
+		return err
+	}
+	cfg := a.deps.cfg
+	report := readiness.Report{At: a.now().UTC(), FailOn: failOn, Results: []readiness.Result{}}
+	for _, cl := range lists {
+		report.Results = append(report.Results, readiness.Evaluate(readiness.Input{
+			Provider: cl.p, Env: cl.env, Facts: snap.facts(cl.p, cl.env),
+			RedirectURIs: a.redirectURIs(cl.p, cl.env), Shared: snap.shared(cl.p, cl.env),
+			Now: a.now(), ExpiryWarning: time.Duration(cfg.Readiness.ExpiryWarningDays) * 24 * time.Hour,
+		}, failOn))
+	}
+	report.Summarise()
+
+	if err := a.saveCheckRun(ctx, report); err != nil {
+		return err
+	}
+	if err := a.writeReport(ctx.String(flgOutput), format, report); err != nil {
+		return err
+	}
+	if !report.Ready {
+		return errNotReady
+	}
+	return nil
+}
+
+// saveCheckRun stores the run for "report" and audits it.
+func (a *app) saveCheckRun(ctx *cli.Context, report readiness.Report) error {
+	st, err := a.store(ctx.Context)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(report)
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	errs, warns := count(report)
+	verdict := "ready"
+	if !report.Ready {
+		verdict = "not ready"
+	}
+	ev := audit.Event{At: report.At, Actor: a.actor(), Action: "check.run",
+		Detail: fmt.Sprintf("%s: %d checklists, %d errors, %d warnings", verdict, len(report.Results), errs, warns)}
+	run := checklists.CheckRun{At: report.At, Actor: ev.Actor, Ready: report.Ready, Report: body}
+	if _, err := st.SaveCheckRun(ctx.Context, run, ev); err != nil {
+		return backendError(err)
+	}
+	return nil
+}
+
+func count(r readiness.Report) (errs, warns int) {
+	for _, res := range r.Results {
+		for _, f := range res.Findings {
+			switch f.Severity {
+			case readiness.Error:
+				errs++
+			case readiness.Warn:
+				warns++
+			}
+		}
+	}
+	return errs, warns
+}
+
+// writeReport renders the report to standard output or a file (0644: a
+// report holds no secrets and is meant to be shared).
+func (a *app) writeReport(path, format string, report readiness.Report) error {
+	var b strings.Builder
+	switch format {
+	case "json":
+		enc := json.NewEncoder(&b)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(report); err != nil {
+			return fmt.Errorf("encode report: %w", err)
+		}
+	case "markdown":
+		renderMarkdown(&b, report)
+	case "junit":
+		if err := renderJUnit(&b, report); err != nil {
+			return err
+		}
+	default:
+		a.renderText(&b, report)
+	}
+	if path == "" {
+		a.printf("%s", b.String())
+		return nil
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return usageError(fmt.Errorf("write report: %w", err))
+	}
+	a.notef("wrote the %s report to %s", format, path)
+	return nil
+}

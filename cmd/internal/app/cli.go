@@ -1,0 +1,186 @@
+package app
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/acctsetup/acctsetup/cmd/internal/config"
+	"github.com/acctsetup/acctsetup/providers"
+)
+
+// Flag names shared by several commands.
+const (
+	flgConfig       = "config"
+	flgProvidersDir = "providers-dir"
+	flgActor        = "actor"
+	flgNoColor      = "no-color"
+	flgJSON         = "json"
+	flgEnv          = "env"
+)
+
+// globals are the flags every command accepts, before or after its name.
+type globals struct {
+	configPath     string
+	configExplicit bool
+	providersDir   string
+	actor          string
+	noColor        bool
+}
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: flgConfig, Usage: "read the config from `FILE`", Value: config.DefaultFile, EnvVars: []string{"ACCTSETUP_CONFIG"}},
+		&cli.StringFlag{Name: flgProvidersDir, Usage: "load extra or overriding provider descriptors from `DIR`", EnvVars: []string{"ACCTSETUP_PROVIDERS_DIR"}},
+		&cli.StringFlag{Name: flgActor, Usage: "record changes as made by `NAME` (default: the OS user)"},
+		&cli.BoolFlag{Name: flgNoColor, Usage: "print without colour (also NO_COLOR)"},
+	}
+}
+
+func jsonFlag() cli.Flag {
+	return &cli.BoolFlag{Name: flgJSON, Usage: "print JSON for scripts"}
+}
+
+func envFlag(usage string) cli.Flag {
+	return &cli.StringFlag{Name: flgEnv, Usage: usage, Aliases: []string{"e"}}
+}
+
+func (a *app) cli() *cli.App {
+	app := &cli.App{
+		Name:  "acctsetup",
+		Usage: "set up accounting-provider integrations: portal steps, keys, MFA, approvals, readiness",
+		Description: "acctsetup walks a team through each accounting provider's developer portal, keeps the keys\n" +
+			"it yields in a vault, and tells CI and compliance reviewers whether every provider is ready.\n\n" +
+			"Start with:  acctsetup check            (what is left, for every provider)\n" +
+			"             acctsetup onboard xero     (do it, step by step)",
+		HideVersion:     true,
+		Flags:           globalFlags(),
+		ExitErrHandler:  func(*cli.Context, error) {}, // Main maps errors to exit codes
+		Reader:          a.io.In,
+		Writer:          a.io.Out,
+		ErrWriter:       a.io.ErrOut,
+		Suggest:         true,
+		CommandNotFound: a.commandNotFound,
+		Commands: []*cli.Command{
+			a.initCommand(),
+			a.providersCommand(),
+			a.onboardCommand(),
+			a.statusCommand(),
+			a.stepCommand(),
+			a.secretCommand(),
+			a.questionnaireCommand(),
+			a.checkCommand(),
+			a.auditCommand(),
+		},
+	}
+	for _, c := range app.Commands {
+		a.prepare(c)
+	}
+	return app
+}
+
+// prepare gives every command the global flags (so they work after the
+// command's name too), usage errors for bad flags, and loads them before
+// the action runs.
+func (a *app) prepare(c *cli.Command) {
+	c.OnUsageError = func(ctx *cli.Context, err error, _ bool) error {
+		return usageError(err, fmt.Sprintf("see: %s --help", ctx.Command.HelpName))
+	}
+	if len(c.Subcommands) > 0 {
+		for _, sub := range c.Subcommands {
+			a.prepare(sub)
+		}
+		if c.Action == nil {
+			c.Action = func(ctx *cli.Context) error {
+				if ctx.Args().Present() {
+					return a.unknownSubcommand(ctx)
+				}
+				return cli.ShowSubcommandHelp(ctx)
+			}
+		}
+		return
+	}
+	c.Flags = append(c.Flags, globalFlags()...)
+	action := c.Action
+	c.Action = func(ctx *cli.Context) error {
+		a.globals = readGlobals(ctx)
+		return action(ctx)
+	}
+}
+
+// readGlobals takes each global flag from the innermost command that set
+// it, so "acctsetup --config F check" and "acctsetup check --config F" agree.
+func readGlobals(ctx *cli.Context) globals {
+	str := func(name string) (string, bool) {
+		for _, c := range ctx.Lineage() {
+			if c.IsSet(name) {
+				return c.String(name), true
+			}
+		}
+		return ctx.String(name), false
+	}
+	var g globals
+	g.configPath, g.configExplicit = str(flgConfig)
+	g.providersDir, _ = str(flgProvidersDir)
+	g.actor, _ = str(flgActor)
+	noColor, _ := str(flgNoColor)
+	g.noColor = noColor == "true"
+	return g
+}
+
+func (a *app) commandNotFound(ctx *cli.Context, name string) {
+	// urfave/cli calls this and then returns nil; record the error so
+	// Main reports it with exit 2.
+	names := []string{}
+	for _, c := range ctx.App.Commands {
+		names = append(names, c.Name)
+	}
+	fmt.Fprintf(a.io.ErrOut, "acctsetup: error: unknown command %q\n", name)
+	if s := providers.Suggest(name, names); s != "" {
+		fmt.Fprintf(a.io.ErrOut, "acctsetup: hint: did you mean %q?\n", s)
+	}
+	fmt.Fprintf(a.io.ErrOut, "acctsetup: hint: see: acctsetup --help\n")
+	a.deps.failedCommand = true
+}
+
+func (a *app) unknownSubcommand(ctx *cli.Context) error {
+	name := ctx.Args().First()
+	var names []string
+	for _, c := range ctx.Command.Subcommands {
+		names = append(names, c.Name)
+	}
+	hints := []string{fmt.Sprintf("see: %s --help", ctx.Command.HelpName)}
+	if s := providers.Suggest(name, names); s != "" {
+		hints = append([]string{fmt.Sprintf("did you mean %q?", ctx.Command.HelpName+" "+s)}, hints...)
+	}
+	return usageError(fmt.Errorf("unknown command %q", ctx.Command.HelpName+" "+name), hints...)
+}
+
+// args checks the count of positional arguments.
+func args(ctx *cli.Context, min, max int, names string) ([]string, error) {
+	got := ctx.Args().Slice()
+	if len(got) < min || (max >= 0 && len(got) > max) {
+		return nil, usageError(fmt.Errorf("%s takes %s", ctx.Command.HelpName, names),
+			fmt.Sprintf("usage: %s %s", ctx.Command.HelpName, ctx.Command.ArgsUsage))
+	}
+	return got, nil
+}
+
+// environmentsFor resolves --env for a provider: the flag's value (checked),
+// or every enabled environment when it is empty.
+func (a *app) environmentsFor(p *providers.Provider, flag string) ([]string, error) {
+	enabled, err := a.enabledEnvironments(p)
+	if err != nil {
+		return nil, err
+	}
+	if flag == "" {
+		return enabled, nil
+	}
+	if !slices.Contains(p.EnvironmentNames(), flag) {
+		return nil, usageError(fmt.Errorf("%s has no environment %q", p.ID, flag),
+			fmt.Sprintf("use --env %s", strings.Join(p.EnvironmentNames(), " or --env ")))
+	}
+	return []string{flag}, nil
+}

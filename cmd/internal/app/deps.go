@@ -1,0 +1,245 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/acctsetup/acctsetup/checklists"
+	"github.com/acctsetup/acctsetup/checklists/sqlstore"
+	"github.com/acctsetup/acctsetup/cmd/internal/config"
+	"github.com/acctsetup/acctsetup/providers"
+	"github.com/acctsetup/acctsetup/providers/all"
+	"github.com/acctsetup/acctsetup/vault"
+	agevault "github.com/acctsetup/acctsetup/vault/age"
+)
+
+// deps are the run's dependencies, created on first use and closed by Main.
+type deps struct {
+	cfg      *config.Config
+	registry *providers.Registry
+	store    checklists.Store
+	vault    vault.Vault
+
+	lines         *bufio.Reader // standard input, line by line
+	failedCommand bool          // an unknown command was reported
+}
+
+func (d *deps) close() {
+	if d.store != nil {
+		d.store.Close()
+	}
+}
+
+// config loads the config file once.
+func (a *app) config() (*config.Config, error) {
+	if a.deps.cfg != nil {
+		return a.deps.cfg, nil
+	}
+	cfg, err := config.Load(a.globals.configPath, a.globals.configExplicit)
+	if err != nil {
+		return nil, usageError(err, "fix the file, or run acctsetup init --force to write a fresh one")
+	}
+	a.deps.cfg = cfg
+	return cfg, nil
+}
+
+// registry returns the built-in providers, overridden by --providers-dir or
+// the config's providers_dir, and checks the config's [[providers]] ids.
+func (a *app) registry() (*providers.Registry, error) {
+	if a.deps.registry != nil {
+		return a.deps.registry, nil
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := all.Registry()
+	if err != nil {
+		return nil, fmt.Errorf("built-in providers: %w", err) // a bug: tests decode every descriptor
+	}
+	dir := a.globals.providersDir
+	if dir == "" {
+		dir = cfg.Path(cfg.ProvidersDir)
+	}
+	if dir != "" {
+		extra, err := providers.LoadDir(dir)
+		if err != nil {
+			return nil, usageError(err, "fix the descriptor; acctsetup providers show ID --json prints a valid one to start from")
+		}
+		reg = reg.Override(extra...)
+	}
+	for i, pc := range cfg.Providers {
+		p, err := reg.Lookup(pc.ID)
+		if err != nil {
+			return nil, usageError(cfg.Errorf(fmt.Sprintf("providers[%d].id", i), "%v", err), "acctsetup providers list shows the known IDs")
+		}
+		for _, env := range pc.Environments {
+			if _, ok := p.Environment(env); !ok {
+				return nil, usageError(cfg.Errorf(fmt.Sprintf("providers[%d].environments", i), "%s has no %s environment", p.ID, env))
+			}
+		}
+	}
+	a.deps.registry = reg
+	return reg, nil
+}
+
+// provider looks up a provider by ID, as a usage error with a suggestion.
+func (a *app) provider(id string) (*providers.Provider, error) {
+	reg, err := a.registry()
+	if err != nil {
+		return nil, err
+	}
+	p, err := reg.Lookup(id)
+	if err != nil {
+		return nil, usageError(err, "acctsetup providers list shows the known IDs")
+	}
+	return p, nil
+}
+
+// enabled returns the providers the team works on: the config's
+// [[providers]], or every built-in provider that is not retired.
+func (a *app) enabled() ([]*providers.Provider, error) {
+	reg, err := a.registry()
+	if err != nil {
+		return nil, err
+	}
+	cfg := a.deps.cfg
+	if len(cfg.Providers) == 0 {
+		var ps []*providers.Provider
+		for _, p := range reg.All() {
+			if !p.Retired {
+				ps = append(ps, p)
+			}
+		}
+		return ps, nil
+	}
+	ps := make([]*providers.Provider, 0, len(cfg.Providers))
+	for _, pc := range cfg.Providers {
+		p, _ := reg.Lookup(pc.ID) // checked by registry()
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// enabledEnvironments returns the provider's environments the team works on.
+func (a *app) enabledEnvironments(p *providers.Provider) ([]string, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	if pc, _, ok := cfg.ProviderConfig(p.ID); ok && len(pc.Environments) > 0 {
+		return pc.Environments, nil
+	}
+	return p.EnvironmentNames(), nil
+}
+
+// redirectURIs returns the redirect URIs the team registered for an
+// environment: the config's, or the module's required ones.
+func (a *app) redirectURIs(p *providers.Provider, env string) []string {
+	if pc, _, ok := a.deps.cfg.ProviderConfig(p.ID); ok {
+		if uris, ok := pc.RedirectURIs[env]; ok {
+			return uris
+		}
+	}
+	e, _ := p.Environment(env)
+	return e.RedirectURIs
+}
+
+// store opens the state store, saying so when it creates it.
+func (a *app) store(ctx context.Context) (checklists.Store, error) {
+	if a.deps.store != nil {
+		return a.deps.store, nil
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	s, created, err := sqlstore.Open(ctx, cfg.StateDSN())
+	if err != nil {
+		if errors.Is(err, checklists.ErrUnavailable) {
+			return nil, backendError(err, "check that the state file's folder is writable and no other program holds it")
+		}
+		return nil, usageError(err, "set [state] dsn in acctsetup.toml to sqlite://PATH")
+	}
+	if created {
+		a.notef("created the state store %s", a.display(cfg.StateDSN()))
+	}
+	a.deps.store = s
+	return s, nil
+}
+
+// vault opens the configured vault.
+func (a *app) vault() (vault.Vault, error) {
+	if a.deps.vault != nil {
+		return a.deps.vault, nil
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Vault.Backend != "age" {
+		return nil, usageError(fmt.Errorf("vault backend %q is not supported yet", cfg.Vault.Backend), `set [vault] backend = "age" in acctsetup.toml`)
+	}
+	idPath := a.getenv("ACCTSETUP_AGE_IDENTITY")
+	if idPath == "" {
+		idPath = cfg.Path(cfg.Vault.Identity)
+	}
+	identity, created, err := agevault.LoadOrCreateIdentity(idPath)
+	if err != nil {
+		return nil, backendError(err)
+	}
+	if created {
+		a.notef("created the age identity %s (mode 0600); back it up: without it the vault cannot be read", a.display(idPath))
+	}
+	recipients, err := agevault.ParseRecipients(cfg.Vault.Recipients)
+	if err != nil {
+		return nil, usageError(cfg.Errorf("vault.recipients", "%v", err))
+	}
+	a.deps.vault = agevault.Open(cfg.Path(cfg.Vault.Path), identity, recipients, agevault.WithIdentityPath(idPath))
+	return a.deps.vault, nil
+}
+
+// vaultExists reports whether a vault has been written yet; reading an
+// absent age vault needs no identity.
+func (a *app) vaultExists() bool {
+	cfg := a.deps.cfg
+	if cfg.Vault.Backend != "age" {
+		return true
+	}
+	_, err := os.Stat(cfg.Path(cfg.Vault.Path))
+	return err == nil
+}
+
+// display shortens a path or DSN relative to the working directory.
+func (a *app) display(p string) string {
+	scheme := ""
+	if s, rest, ok := cutScheme(p); ok {
+		scheme, p = s, rest
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, p); err == nil && !slices.Contains([]string{"..", "."}, rel) && !filepath.IsAbs(rel) && rel[:min(2, len(rel))] != ".." {
+			p = rel
+		}
+	}
+	if scheme == "sqlite" {
+		return p
+	}
+	if scheme != "" {
+		return scheme + "://" + p
+	}
+	return p
+}
+
+func cutScheme(s string) (scheme, rest string, ok bool) {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i:i+3] == "://" {
+			return s[:i], s[i+3:], true
+		}
+	}
+	return "", s, false
+}

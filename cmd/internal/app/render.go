@@ -1,0 +1,144 @@
+package app
+
+import (
+	"encoding/xml"
+	"fmt"
+	"strings"
+
+	"github.com/acctsetup/acctsetup/checklists/readiness"
+)
+
+// renderText prints the report for a person: one block per checklist,
+// findings with their fix, and a closing verdict.
+func (a *app) renderText(b *strings.Builder, r readiness.Report) {
+	errs, warns := count(r)
+	ready := 0
+	for _, res := range r.Results {
+		if res.Ready {
+			ready++
+		}
+	}
+	for _, res := range r.Results {
+		mark, verdict := a.colour(green, "✓"), "ready"
+		if !res.Ready {
+			mark, verdict = a.colour(red, "✗"), "not ready"
+		}
+		fmt.Fprintf(b, "%s %s %s: %s, %d of %d steps done\n", mark, res.Provider, res.Environment, verdict, res.Done, res.Total)
+		for _, f := range res.Findings {
+			sev := string(f.Severity)
+			switch f.Severity {
+			case readiness.Error:
+				sev = a.colour(red, sev)
+			case readiness.Warn:
+				sev = a.colour(yellow, sev)
+			default:
+				sev = a.colour(dim, sev)
+			}
+			fmt.Fprintf(b, "    %-5s %s\n", sev, f.Message)
+			fmt.Fprintf(b, "          %s %s\n", a.colour(dim, "fix:"), f.Fix)
+		}
+	}
+	fmt.Fprintf(b, "\n%d of %d checklists ready; %d errors, %d warnings (failing on %s).\n", ready, len(r.Results), errs, warns, r.FailOn)
+	if !r.Ready {
+		for _, res := range r.Results {
+			if !res.Ready {
+				fmt.Fprintf(b, "Next: acctsetup onboard %s --env %s walks through what is left.\n", res.Provider, res.Environment)
+				break
+			}
+		}
+	}
+}
+
+// renderMarkdown prints the report for a pull request or wiki page.
+func renderMarkdown(b *strings.Builder, r readiness.Report) {
+	verdict := "ready"
+	if !r.Ready {
+		verdict = "not ready"
+	}
+	fmt.Fprintf(b, "# Integration readiness: %s\n\nChecked %s.\n\n", verdict, r.At.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(b, "| Provider | Environment | Ready | Steps done | Findings |\n|---|---|---|---|---|\n")
+	for _, res := range r.Results {
+		fmt.Fprintf(b, "| %s | %s | %s | %d/%d | %d |\n", res.Name, res.Environment, yesNo(res.Ready), res.Done, res.Total, len(res.Findings))
+	}
+	for _, res := range r.Results {
+		if len(res.Findings) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "\n## %s %s\n\n| Severity | Finding | Fix |\n|---|---|---|\n", res.Name, res.Environment)
+		for _, f := range res.Findings {
+			fmt.Fprintf(b, "| %s | %s | `%s` |\n", f.Severity, mdEscape(f.Message), f.Fix)
+		}
+	}
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// JUnit XML: one suite per checklist, one test case per error or warning,
+// so CI systems show each finding as a failed test.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Timestamp string      `xml:"timestamp,attr"`
+	Cases     []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *struct{}     `xml:"skipped,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func renderJUnit(b *strings.Builder, r readiness.Report) error {
+	out := junitSuites{Name: "acctsetup check"}
+	for _, res := range r.Results {
+		s := junitSuite{Name: res.Provider + "/" + res.Environment, Timestamp: r.At.Format("2006-01-02T15:04:05")}
+		if len(res.Findings) == 0 {
+			s.Cases = append(s.Cases, junitCase{Name: "ready", ClassName: s.Name})
+		}
+		for _, f := range res.Findings {
+			c := junitCase{Name: f.ID, ClassName: s.Name}
+			if f.Severity.AtLeast(r.FailOn) {
+				c.Failure = &junitFailure{Message: f.Message, Type: string(f.Severity), Text: "fix: " + f.Fix}
+				s.Failures++
+			} else {
+				c.Skipped = &struct{}{}
+			}
+			s.Cases = append(s.Cases, c)
+		}
+		s.Tests = len(s.Cases)
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Suites = append(out.Suites, s)
+	}
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(b)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("encode JUnit report: %w", err)
+	}
+	b.WriteString("\n")
+	return nil
+}
