@@ -283,7 +283,7 @@ func describeTag(fe validator.FieldError) string {
 	case "required", "required_if":
 		return "is required"
 	case "oneof":
-		return fmt.Sprintf("must be one of: %s", strings.ReplaceAll(fe.Param(), " ", ", "))
+		return fmt.Sprintf("must be one of: %s, not %q", strings.ReplaceAll(fe.Param(), " ", ", "), fe.Value())
 	case "https_url":
 		return fmt.Sprintf("must be an https:// URL, not %q", fe.Value())
 	case "providerid":

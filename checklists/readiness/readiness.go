@@ -111,12 +111,12 @@ func Evaluate(in Input, failOn Severity) Result {
 		}
 		f.step(st, in.Facts)
 	}
+	f.credentials(in)
+	f.redirects(in.RedirectURIs)
 	if waiting > 0 {
 		f.add(Info, "steps-waiting", "", fmt.Sprintf("%d more step(s) wait on the ones above", waiting),
 			fmt.Sprintf("acctsetup status %s --env %s", p.ID, env))
 	}
-	f.credentials(in)
-	f.redirects(in.RedirectURIs)
 
 	r.Findings = f.list
 	r.Ready = !slices.ContainsFunc(r.Findings, func(x Finding) bool { return x.Severity.AtLeast(failOn) })

@@ -59,8 +59,9 @@ type app struct {
 	getenv func(string) string
 	now    func() time.Time
 
-	globals globals
-	deps    deps
+	globals    globals
+	positional []string // the command's arguments, flags removed
+	deps       deps
 }
 
 // exitError carries an exit code and hints for the user.

@@ -60,7 +60,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 func (a *app) auditLog(ctx *cli.Context) error {
-	if _, err := args(ctx, 0, 0, "no arguments"); err != nil {
+	if _, err := a.args(ctx, 0, 0, "no arguments"); err != nil {
 		return err
 	}
 	var f checklists.AuditFilter
@@ -106,7 +106,7 @@ func (a *app) auditLog(ctx *cli.Context) error {
 }
 
 func (a *app) auditVerify(ctx *cli.Context) error {
-	if _, err := args(ctx, 0, 0, "no arguments"); err != nil {
+	if _, err := a.args(ctx, 0, 0, "no arguments"); err != nil {
 		return err
 	}
 	st, err := a.store(ctx.Context)

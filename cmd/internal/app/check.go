@@ -54,7 +54,7 @@ func (a *app) check(ctx *cli.Context) error {
 	if failOn != readiness.Error && failOn != readiness.Warn {
 		return usageError(fmt.Errorf("--fail-on must be error or warn, not %q", failOn))
 	}
-	lists, err := a.selectChecklists(ctx.Args().Slice(), ctx.String(flgEnv))
+	lists, err := a.selectChecklists(a.positional, ctx.String(flgEnv))
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,7 @@ func (a *app) cli() *cli.App {
 			a.statusCommand(),
 			a.stepCommand(),
 			a.secretCommand(),
+			a.otpCommand(),
 			a.questionnaireCommand(),
 			a.checkCommand(),
 			a.auditCommand(),
@@ -105,9 +106,59 @@ func (a *app) prepare(c *cli.Command) {
 	c.Flags = append(c.Flags, globalFlags()...)
 	action := c.Action
 	c.Action = func(ctx *cli.Context) error {
+		positional, err := interspersed(ctx)
+		if err != nil {
+			return usageError(err, fmt.Sprintf("see: %s --help", ctx.Command.HelpName))
+		}
+		a.positional = positional
 		a.globals = readGlobals(ctx)
 		return action(ctx)
 	}
+}
+
+// interspersed lets flags follow positional arguments, as in
+// "providers show xero --json": urfave/cli v2 stops at the first
+// positional argument, so the rest are parsed here and set on ctx.
+func interspersed(ctx *cli.Context) ([]string, error) {
+	bools := map[string]bool{}
+	known := map[string]bool{}
+	for _, f := range ctx.Command.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, name := range f.Names() {
+			known[name], bools[name] = true, isBool
+		}
+	}
+	var positional []string
+	rest := ctx.Args().Slice()
+	for i := 0; i < len(rest); i++ {
+		arg := rest[i]
+		if arg == "--" {
+			positional = append(positional, rest[i+1:]...)
+			break
+		}
+		if len(arg) < 2 || arg[0] != '-' {
+			positional = append(positional, arg)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if !known[name] {
+			return nil, fmt.Errorf("flag provided but not defined: %s", arg)
+		}
+		switch {
+		case bools[name] && !hasValue:
+			value = "true"
+		case !hasValue:
+			if i+1 >= len(rest) {
+				return nil, fmt.Errorf("flag needs an argument: %s", arg)
+			}
+			i++
+			value = rest[i]
+		}
+		if err := ctx.Set(name, value); err != nil {
+			return nil, fmt.Errorf("invalid value %q for flag %s: %w", value, arg, err)
+		}
+	}
+	return positional, nil
 }
 
 // readGlobals takes each global flag from the innermost command that set
@@ -159,8 +210,8 @@ func (a *app) unknownSubcommand(ctx *cli.Context) error {
 }
 
 // args checks the count of positional arguments.
-func args(ctx *cli.Context, min, max int, names string) ([]string, error) {
-	got := ctx.Args().Slice()
+func (a *app) args(ctx *cli.Context, min, max int, names string) ([]string, error) {
+	got := a.positional
 	if len(got) < min || (max >= 0 && len(got) > max) {
 		return nil, usageError(fmt.Errorf("%s takes %s", ctx.Command.HelpName, names),
 			fmt.Sprintf("usage: %s %s", ctx.Command.HelpName, ctx.Command.ArgsUsage))

@@ -20,7 +20,7 @@ func (a *app) initCommand() *cli.Command {
 		Usage: "write acctsetup.toml, with comments, and create your age identity",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: flgForce, Usage: "overwrite an existing config file"}},
 		Action: func(ctx *cli.Context) error {
-			if _, err := args(ctx, 0, 0, "no arguments"); err != nil {
+			if _, err := a.args(ctx, 0, 0, "no arguments"); err != nil {
 				return err
 			}
 			return a.init(ctx.Bool(flgForce))

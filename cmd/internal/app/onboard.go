@@ -28,7 +28,7 @@ func (a *app) onboardCommand() *cli.Command {
 var errQuit = errors.New("quit")
 
 func (a *app) onboard(ctx *cli.Context) error {
-	in, err := args(ctx, 1, 1, "one provider ID")
+	in, err := a.args(ctx, 1, 1, "one provider ID")
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (a *app) onboardStep(ctx context.Context, p *providers.Provider, env string
 	case providers.KindCredential:
 		return a.onboardCredentials(ctx, p, env, step, f)
 	case providers.KindMFA:
-		a.printf("  enrol it with: acctsetup otp enroll %s --env %s (skipped for now)\n", p.ID, env)
+		a.printf("  enrol it with: acctsetup otp enroll %s (for every environment at once); skipped here\n", p.ID)
 		return nil
 	case providers.KindQuestionnaire:
 		return a.onboardQuestionnaire(ctx, p, env, f)

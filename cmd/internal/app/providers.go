@@ -39,7 +39,7 @@ type providerSummary struct {
 }
 
 func (a *app) providersList(ctx *cli.Context) error {
-	if _, err := args(ctx, 0, 0, "no arguments"); err != nil {
+	if _, err := a.args(ctx, 0, 0, "no arguments"); err != nil {
 		return err
 	}
 	reg, err := a.registry()
@@ -151,7 +151,7 @@ func detail(p *providers.Provider) providerDetail {
 }
 
 func (a *app) providersShow(ctx *cli.Context) error {
-	in, err := args(ctx, 1, 1, "one provider ID")
+	in, err := a.args(ctx, 1, 1, "one provider ID")
 	if err != nil {
 		return err
 	}

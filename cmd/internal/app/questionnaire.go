@@ -93,7 +93,7 @@ type signOffJSON struct {
 }
 
 func (a *app) questionnaireShow(ctx *cli.Context) error {
-	in, err := args(ctx, 1, 1, "one provider ID")
+	in, err := a.args(ctx, 1, 1, "one provider ID")
 	if err != nil {
 		return err
 	}
@@ -160,7 +160,7 @@ func (a *app) questionnaireShow(ctx *cli.Context) error {
 }
 
 func (a *app) questionnaireAnswer(ctx *cli.Context) error {
-	in, err := args(ctx, 2, 2, "a provider ID and a question ID")
+	in, err := a.args(ctx, 2, 2, "a provider ID and a question ID")
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func (a *app) saveAnswer(ctx context.Context, p *providers.Provider, q providers
 }
 
 func (a *app) questionnaireSignoff(ctx *cli.Context) error {
-	in, err := args(ctx, 1, 1, "one provider ID")
+	in, err := a.args(ctx, 1, 1, "one provider ID")
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/acctsetup/acctsetup/checklists"
-	"github.com/acctsetup/acctsetup/checklists/audit"
 	"github.com/acctsetup/acctsetup/providers"
 	"github.com/acctsetup/acctsetup/vault"
 )
@@ -80,7 +78,7 @@ func (a *app) credentialEnvironment(p *providers.Provider, c providers.Credentia
 }
 
 func (a *app) secretSet(ctx *cli.Context) error {
-	in, err := args(ctx, 2, 2, "a provider ID and a credential field")
+	in, err := a.args(ctx, 2, 2, "a provider ID and a credential field")
 	if err != nil {
 		return err
 	}
@@ -114,30 +112,17 @@ func (a *app) storeCredential(ctx context.Context, p *providers.Provider, env st
 		}
 		return usageError(fmt.Errorf("%s %s: %w", p.ID, env, err), hint)
 	}
-	st, err := a.store(ctx)
-	if err != nil {
-		return err
+	var expires time.Time
+	if !c.MaxAge.IsZero() {
+		expires = c.MaxAge.After(a.now())
 	}
-	v, err := a.vault()
-	if err != nil {
+	if err := a.storeSecret(ctx, p, env, c.Name, value, expires, "secret.set"); err != nil {
 		return err
 	}
 	ref := vault.Ref{Provider: p.ID, Environment: env, Field: c.Name}
-	if err := v.Set(ctx, ref, vault.NewSecret(value)); err != nil {
-		return backendError(err)
-	}
-	now := a.now()
-	meta := checklists.SecretMeta{Provider: p.ID, Environment: env, Field: c.Name, Reference: v.Reference(ref), SetAt: now, SetBy: a.actor()}
-	if !c.MaxAge.IsZero() {
-		meta.ExpiresAt = c.MaxAge.After(now)
-	}
-	ev := audit.Event{At: now, Actor: meta.SetBy, Action: "secret.set", Provider: p.ID, Environment: env, Subject: c.Name, Detail: "stored at " + meta.Reference}
-	if err := st.SaveSecret(ctx, meta, ev); err != nil {
-		return backendError(err, "the value is in the vault but its metadata was not saved; run the command again")
-	}
-	msg := fmt.Sprintf("stored %s in %s", ref, a.display(meta.Reference))
-	if !meta.ExpiresAt.IsZero() {
-		msg += fmt.Sprintf("; it expires on %s (maximum age %s)", meta.ExpiresAt.Format(time.DateOnly), c.MaxAge)
+	msg := "stored " + ref.String()
+	if !expires.IsZero() {
+		msg += fmt.Sprintf("; it expires on %s (maximum age %s)", expires.Format(time.DateOnly), c.MaxAge)
 	}
 	a.printf("%s\n", msg)
 	return nil
@@ -156,7 +141,7 @@ type secretJSON struct {
 }
 
 func (a *app) secretList(ctx *cli.Context) error {
-	in, err := args(ctx, 0, 1, "at most one provider ID")
+	in, err := a.args(ctx, 0, 1, "at most one provider ID")
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func (a *app) selectChecklists(ids []string, env string) ([]checklist, error) {
 }
 
 func (a *app) status(ctx *cli.Context) error {
-	in, err := args(ctx, 0, 1, "at most one provider ID")
+	in, err := a.args(ctx, 0, 1, "at most one provider ID")
 	if err != nil {
 		return err
 	}

@@ -84,7 +84,7 @@ func lookupStep(p *providers.Provider, id string) (providers.Step, error) {
 }
 
 func (a *app) stepChange(ctx *cli.Context, to checklists.Status) error {
-	in, err := args(ctx, 2, 2, "a provider ID and a step ID")
+	in, err := a.args(ctx, 2, 2, "a provider ID and a step ID")
 	if err != nil {
 		return err
 	}

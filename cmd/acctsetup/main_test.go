@@ -1,0 +1,95 @@
+package main
+
+import (
+	"database/sql"
+	"errors"
+	"flag"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	_ "modernc.org/sqlite" // the sql command opens state databases
+
+	"github.com/acctsetup/acctsetup/vault/totp"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output in testdata/*.txtar")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"acctsetup": main})
+}
+
+// TestScripts runs the transcripts in testdata: the real binary against a
+// fresh folder each, with no network and nothing from $HOME.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:           "testdata",
+		UpdateScripts: *update,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("ACCTSETUP_ACTOR", "tester")
+			e.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits": exits,
+			"totp":  totpCode,
+			"sql":   runSQL,
+		},
+	})
+}
+
+// exits N PROGRAM ARGS... runs a program and checks its exit code is N,
+// keeping its output for stdout and stderr checks.
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: bad code %q", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exits: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// totp VAR SEED sets VAR to the seed's current six-digit code.
+func totpCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: totp VAR SEED")
+	}
+	k, err := totp.Parse(args[1])
+	ts.Check(err)
+	code, left, err := k.Code(time.Now())
+	ts.Check(err)
+	if left < 3*time.Second { // do not hand out a code about to change
+		time.Sleep(left)
+		code, _, err = k.Code(time.Now())
+		ts.Check(err)
+	}
+	ts.Setenv(args[0], code)
+}
+
+// sql DB STATEMENT runs one statement on a SQLite file, as someone with
+// the sqlite3 tool would.
+func runSQL(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sql DB STATEMENT")
+	}
+	db, err := sql.Open("sqlite", ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer db.Close()
+	_, err = db.Exec(args[1])
+	ts.Check(err)
+}
+

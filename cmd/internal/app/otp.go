@@ -1,0 +1,193 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/acctsetup/acctsetup/checklists"
+	"github.com/acctsetup/acctsetup/checklists/audit"
+	"github.com/acctsetup/acctsetup/providers"
+	"github.com/acctsetup/acctsetup/vault"
+	"github.com/acctsetup/acctsetup/vault/totp"
+)
+
+const flgCode = "code"
+
+func (a *app) otpCommand() *cli.Command {
+	envUsage := "the `ENVIRONMENT` whose portal login it is; default: every enabled environment with an mfa step"
+	return &cli.Command{
+		Name:  "otp",
+		Usage: "keep a shared portal login's MFA: enrol its TOTP seed, print the current code",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "enroll",
+				Usage:     "store a portal login's TOTP seed after checking a current code",
+				ArgsUsage: "ID",
+				Description: "Reads an otpauth:// URI or a base32 seed (spaces and lower case are fine) from standard\n" +
+					"input or a hidden prompt, and stores it only if --code (or the prompt) matches a current code\n" +
+					"from your authenticator or the portal.",
+				Flags:  []cli.Flag{envFlag(envUsage), &cli.StringFlag{Name: flgCode, Usage: "a current `CODE`, to prove the seed is right"}},
+				Action: a.otpEnroll,
+			},
+			{
+				Name:      "code",
+				Usage:     "print the login's current code and how long it stays valid (audited)",
+				ArgsUsage: "ID",
+				Flags:     []cli.Flag{envFlag("the `ENVIRONMENT` (needed when they differ)"), jsonFlag()},
+				Action:    a.otpCode,
+			},
+		},
+	}
+}
+
+// mfaEnvironments returns the environments whose checklist has an mfa step.
+func (a *app) mfaEnvironments(p *providers.Provider, flag string) ([]string, error) {
+	envs, err := a.environmentsFor(p, flag)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, env := range envs {
+		if slices.ContainsFunc(p.StepsFor(env), func(s providers.Step) bool { return s.Kind == providers.KindMFA }) {
+			out = append(out, env)
+		}
+	}
+	if len(out) == 0 {
+		return nil, usageError(fmt.Errorf("%s has no portal login MFA to keep in %s", p.ID, strings.Join(envs, " or ")))
+	}
+	return out, nil
+}
+
+func (a *app) otpEnroll(ctx *cli.Context) error {
+	in, err := a.args(ctx, 1, 1, "one provider ID")
+	if err != nil {
+		return err
+	}
+	p, err := a.provider(in[0])
+	if err != nil {
+		return err
+	}
+	envs, err := a.mfaEnvironments(p, ctx.String(flgEnv))
+	if err != nil {
+		return err
+	}
+	seed, err := a.readSecretLine("otpauth:// URI or base32 seed: ")
+	if err != nil {
+		return failure(err)
+	}
+	key, err := totp.Parse(seed)
+	if err != nil {
+		return usageError(err, "copy the key the portal shows under \"can't scan the code?\", or the otpauth:// link")
+	}
+	code := ctx.String(flgCode)
+	if code == "" {
+		if code, err = a.ask("current code from your authenticator or the portal: "); err != nil {
+			return failure(err)
+		}
+	}
+	if !key.Verify(code, a.now()) {
+		return failure(fmt.Errorf("code %s does not match the seed (%s) now: nothing was stored", code, key.Describe()),
+			"check the seed and the machine's clock, then enrol again with a fresh code")
+	}
+	uri := key.URI("acctsetup", p.ID)
+	for _, env := range envs {
+		if err := a.storeSecret(ctx.Context, p, env, mfaField, uri, time.Time{}, "otp.enroll"); err != nil {
+			return err
+		}
+		a.printf("enrolled the %s %s portal login's TOTP (%s)\n", p.ID, env, key.Describe())
+	}
+	return nil
+}
+
+// readSecretLine reads one secret: hidden on a terminal, else all of
+// standard input.
+func (a *app) readSecretLine(prompt string) (string, error) {
+	return a.readValue(prompt, true)
+}
+
+type otpCodeJSON struct {
+	Provider    string `json:"provider"`
+	Environment string `json:"environment"`
+	Code        string `json:"code"`
+	ValidFor    int    `json:"valid_for_seconds"`
+}
+
+func (a *app) otpCode(ctx *cli.Context) error {
+	in, err := a.args(ctx, 1, 1, "one provider ID")
+	if err != nil {
+		return err
+	}
+	p, err := a.provider(in[0])
+	if err != nil {
+		return err
+	}
+	envs, err := a.mfaEnvironments(p, ctx.String(flgEnv))
+	if err != nil {
+		return err
+	}
+	v, err := a.vault()
+	if err != nil {
+		return err
+	}
+	env := envs[0]
+	uri, err := v.Get(ctx.Context, vault.Ref{Provider: p.ID, Environment: env, Field: mfaField})
+	if errors.Is(err, vault.ErrNotFound) {
+		return failure(fmt.Errorf("no TOTP seed is enrolled for %s %s", p.ID, env), fmt.Sprintf("acctsetup otp enroll %s --env %s", p.ID, env))
+	}
+	if err != nil {
+		return backendError(err)
+	}
+	key, err := totp.Parse(uri.Reveal())
+	if err != nil {
+		return failure(fmt.Errorf("the stored seed for %s %s is unreadable: %w", p.ID, env, err), fmt.Sprintf("enrol it again: acctsetup otp enroll %s --env %s", p.ID, env))
+	}
+	now := a.now()
+	code, left, err := key.Code(now)
+	if err != nil {
+		return failure(err)
+	}
+	st, err := a.store(ctx.Context)
+	if err != nil {
+		return err
+	}
+	ev := audit.Event{At: now, Actor: a.actor(), Action: "otp.code", Provider: p.ID, Environment: env, Subject: mfaField}
+	if err := st.Audit(ctx.Context, ev); err != nil {
+		return backendError(err)
+	}
+	if ctx.Bool(flgJSON) {
+		return a.writeJSON(otpCodeJSON{Provider: p.ID, Environment: env, Code: code, ValidFor: int(left.Seconds())})
+	}
+	a.printf("%s\n", code)
+	a.notef("valid for %ds", int(left.Seconds()))
+	return nil
+}
+
+// storeSecret writes a value to the vault and its metadata and audit event
+// to the state store.
+func (a *app) storeSecret(ctx context.Context, p *providers.Provider, env, field, value string, expires time.Time, action string) error {
+	st, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := a.vault()
+	if err != nil {
+		return err
+	}
+	ref := vault.Ref{Provider: p.ID, Environment: env, Field: field}
+	if err := v.Set(ctx, ref, vault.NewSecret(value)); err != nil {
+		return backendError(err)
+	}
+	now := a.now()
+	meta := checklists.SecretMeta{Provider: p.ID, Environment: env, Field: field, Reference: v.Reference(ref), SetAt: now, SetBy: a.actor(), ExpiresAt: expires}
+	ev := audit.Event{At: now, Actor: meta.SetBy, Action: action, Provider: p.ID, Environment: env, Subject: field, Detail: "stored at " + meta.Reference}
+	if err := st.SaveSecret(ctx, meta, ev); err != nil {
+		return backendError(err, "the value is in the vault but its metadata was not saved; run the command again")
+	}
+	return nil
+}
