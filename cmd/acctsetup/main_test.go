@@ -92,4 +92,3 @@ func runSQL(ts *testscript.TestScript, neg bool, args []string) {
 	_, err = db.Exec(args[1])
 	ts.Check(err)
 }
-

@@ -9,8 +9,8 @@ import (
 // RFC 6238 appendix B: the seed is the ASCII string "12345678901234567890"
 // repeated to the hash's block size, and these are its 8-digit codes.
 const (
-	seedSHA1   = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"                                                                 // 20 bytes
-	seedSHA256 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA"                                             // 32 bytes
+	seedSHA1   = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"                                                                        // 20 bytes
+	seedSHA256 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA"                                                    // 32 bytes
 	seedSHA512 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNA" // 64 bytes
 )
 
