@@ -8,7 +8,10 @@ import (
 
 	"github.com/acctsetup/acctsetup/providers"
 	"github.com/acctsetup/acctsetup/providers/businesscentral"
+	"github.com/acctsetup/acctsetup/providers/clearbooks"
 	"github.com/acctsetup/acctsetup/providers/codat"
+	"github.com/acctsetup/acctsetup/providers/kashflow"
+	"github.com/acctsetup/acctsetup/providers/pandle"
 	"github.com/acctsetup/acctsetup/providers/quickbooksonline"
 	"github.com/acctsetup/acctsetup/providers/sageaccounting"
 	"github.com/acctsetup/acctsetup/providers/xero"
@@ -17,7 +20,10 @@ import (
 // constructors lists every built-in provider module, sorted by ID.
 var constructors = []func() (*providers.Provider, error){
 	businesscentral.New,
+	clearbooks.New,
 	codat.New,
+	kashflow.New,
+	pandle.New,
 	quickbooksonline.New,
 	sageaccounting.New,
 	xero.New,

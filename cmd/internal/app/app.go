@@ -49,6 +49,9 @@ func Main(ctx context.Context, args []string, io IO, getenv func(string) string)
 	a := &app{io: io, getenv: getenv, now: time.Now}
 	defer a.close()
 	err := a.cli().RunContext(ctx, args)
+	if err == nil && a.deps.failedCommand {
+		return exitUsage // commandNotFound printed the error
+	}
 	return a.report(err)
 }
 

@@ -104,7 +104,7 @@ func (a *app) saveCheckRun(ctx *cli.Context, report readiness.Report) error {
 		verdict = "not ready"
 	}
 	ev := audit.Event{At: report.At, Actor: a.actor(), Action: "check.run",
-		Detail: fmt.Sprintf("%s: %d checklists, %d errors, %d warnings", verdict, len(report.Results), errs, warns)}
+		Detail: fmt.Sprintf("%s: %s, %s, %s", verdict, plural(len(report.Results), "checklist"), plural(errs, "error"), plural(warns, "warning"))}
 	run := checklists.CheckRun{At: report.At, Actor: ev.Actor, Ready: report.Ready, Report: body}
 	if _, err := st.SaveCheckRun(ctx.Context, run, ev); err != nil {
 		return backendError(err)

@@ -41,6 +41,9 @@ func (a *app) config() (*config.Config, error) {
 		return a.deps.cfg, nil
 	}
 	cfg, err := config.Load(a.globals.configPath, a.globals.configExplicit)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, usageError(err, fmt.Sprintf("check the path, or write one with: acctsetup init --config %s", a.globals.configPath))
+	}
 	if err != nil {
 		return nil, usageError(err, "fix the file, or run acctsetup init --force to write a fresh one")
 	}
@@ -69,7 +72,7 @@ func (a *app) registry() (*providers.Registry, error) {
 	if dir != "" {
 		extra, err := providers.LoadDir(dir)
 		if err != nil {
-			return nil, usageError(err, "fix the descriptor; acctsetup providers show ID --json prints a valid one to start from")
+			return nil, usageError(err, "fix the descriptor; the README's \"Adding a provider\" section describes the format")
 		}
 		reg = reg.Override(extra...)
 	}
@@ -77,6 +80,9 @@ func (a *app) registry() (*providers.Registry, error) {
 		p, err := reg.Lookup(pc.ID)
 		if err != nil {
 			return nil, usageError(cfg.Errorf(fmt.Sprintf("providers[%d].id", i), "%v", err), "acctsetup providers list shows the known IDs")
+		}
+		if p.Retired {
+			return nil, usageError(cfg.Errorf(fmt.Sprintf("providers[%d].id", i), "%s is retired: %s", p.ID, p.RetiredNote), "remove it from acctsetup.toml")
 		}
 		for _, env := range pc.Environments {
 			if _, ok := p.Environment(env); !ok {

@@ -59,7 +59,11 @@ func (a *app) providersList(ctx *cli.Context) error {
 		if p.Retired {
 			note = "retired"
 		}
-		t.row(p.ID, p.Name, strings.Join(p.Environments, ", "), note)
+		envs := strings.Join(p.Environments, ", ")
+		if envs == "" {
+			envs = "-"
+		}
+		t.row(p.ID, p.Name, envs, note)
 	}
 	return t.flush()
 }
@@ -183,6 +187,9 @@ func (a *app) providersShow(ctx *cli.Context) error {
 		for _, u := range e.RedirectURIs {
 			a.printf("  redirect URI %s\n", u)
 		}
+	}
+	if d.Retired {
+		return nil
 	}
 	a.printf("\nsteps:\n")
 	for i, s := range d.Steps {

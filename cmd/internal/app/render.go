@@ -38,7 +38,7 @@ func (a *app) renderText(b *strings.Builder, r readiness.Report) {
 			fmt.Fprintf(b, "          %s %s\n", a.colour(dim, "fix:"), f.Fix)
 		}
 	}
-	fmt.Fprintf(b, "\n%d of %d checklists ready; %d errors, %d warnings (failing on %s).\n", ready, len(r.Results), errs, warns, r.FailOn)
+	fmt.Fprintf(b, "\n%d of %d checklists ready; %s, %s (failing on %s).\n", ready, len(r.Results), plural(errs, "error"), plural(warns, "warning"), r.FailOn)
 	if !r.Ready {
 		for _, res := range r.Results {
 			if !res.Ready {
@@ -141,4 +141,12 @@ func renderJUnit(b *strings.Builder, r readiness.Report) error {
 	}
 	b.WriteString("\n")
 	return nil
+}
+
+// plural formats a count with its noun: "1 error", "2 errors".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

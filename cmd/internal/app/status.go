@@ -64,6 +64,9 @@ func (a *app) selectChecklists(ids []string, env string) ([]checklist, error) {
 		if err != nil {
 			return nil, err
 		}
+		if p.Retired {
+			return nil, usageError(fmt.Errorf("%s is retired: %s", p.ID, p.RetiredNote), "acctsetup providers list shows the providers in use")
+		}
 		ps = append(ps, p)
 	}
 	var out []checklist
@@ -142,6 +145,10 @@ func (a *app) status(ctx *cli.Context) error {
 			}
 			if len(s.Missing) > 0 {
 				about = append(about, strings.Join(s.Missing, "; "))
+			}
+			if len(about) == 0 {
+				a.printf("%s\n", strings.TrimRight(line, " "))
+				continue
 			}
 			a.printf("%s %s\n", line, a.colour(dim, strings.Join(about, ", ")))
 		}
