@@ -228,14 +228,15 @@ func (a *app) questionnaireSignoff(ctx *cli.Context) error {
 		return err
 	}
 	var unanswered []string
-	for _, gap := range checklists.QuestionnaireGaps(p, env, snap.facts(p, env)) {
-		if strings.HasPrefix(gap, "question ") {
-			unanswered = append(unanswered, gap)
+	for _, q := range p.Questionnaire {
+		if an, ok := snap.answers[p.ID][q.ID]; q.Required && (!ok || strings.TrimSpace(an.Text) == "") {
+			unanswered = append(unanswered, q.ID)
 		}
 	}
 	if len(unanswered) > 0 {
-		return failure(fmt.Errorf("cannot sign off %s: %s", p.ID, strings.Join(unanswered, "; ")),
-			"acctsetup questionnaire show "+p.ID)
+		return failure(fmt.Errorf("cannot sign off %s: %s not answered: %s", p.ID,
+			plural(len(unanswered), "required question"), strings.Join(unanswered, ", ")),
+			fmt.Sprintf("acctsetup questionnaire answer %s %s", p.ID, unanswered[0]))
 	}
 	st, err := a.store(ctx.Context)
 	if err != nil {
