@@ -138,7 +138,11 @@ type Question struct {
 	Guidance string `toml:"guidance"`
 }
 
-// Signals describe the e-mails that speak for the provider.
+// Signals describe the e-mails that speak for the provider. Subject
+// patterns cannot look behind (RE2), so a subject may match several rules:
+// "Your certification was not approved" matches an approval rule's
+// "approved" too. A rejection then wins over every other event; otherwise
+// the first matching rule in descriptor order does.
 type Signals struct {
 	// Domains may speak for the provider; their subdomains count too.
 	Domains []string `toml:"domains" validate:"dive,fqdn"`

@@ -86,9 +86,10 @@ func (e *UnknownError) Error() string {
 // Suggest returns the candidate closest to s, or "" when none is close.
 func Suggest(s string, candidates []string) string {
 	best, bestScore := "", 0.0
+	s = strings.ToLower(s)
 	for _, c := range candidates {
-		score := smetrics.JaroWinkler(strings.ToLower(s), strings.ToLower(c), 0.7, 4)
-		if strings.Contains(c, s) && len(s) >= 3 {
+		score := smetrics.JaroWinkler(s, strings.ToLower(c), 0.7, 4)
+		if len(s) >= 3 && strings.Contains(strings.ToLower(c), s) {
 			score = max(score, 0.9)
 		}
 		if score > bestScore {

@@ -201,20 +201,26 @@ func findCycle(steps []Step, index map[string]int) []string {
 
 func (p *Provider) validateCredentials(add addFunc) {
 	seen := map[string]bool{}
-	stored := map[string]bool{}
-	for _, s := range p.Steps {
-		for _, name := range s.Credentials {
-			stored[name] = true
-		}
-	}
 	for i, c := range p.Credentials {
 		field := fmt.Sprintf("credentials[%d]", i)
 		if seen[c.Name] {
 			add(field+".name", "credential %q is declared twice", c.Name)
 		}
 		seen[c.Name] = true
-		if !stored[c.Name] && !p.Retired {
+		var applies, unstored []string
+		for _, env := range p.EnvironmentNames() {
+			if c.AppliesTo(env) {
+				applies = append(applies, env)
+				if !p.storedIn(c.Name, env) {
+					unstored = append(unstored, env)
+				}
+			}
+		}
+		switch {
+		case len(unstored) > 0 && len(unstored) == len(applies):
 			add(field+".name", "credential %q is not stored by any credential step", c.Name)
+		case len(unstored) > 0:
+			add(field+".name", "credential %q is not stored by any credential step of the %s environment", c.Name, strings.Join(unstored, " or "))
 		}
 		if err := checkRule(c.Rule); err != nil {
 			add(field+".rule", "%v", err)
@@ -230,6 +236,13 @@ func (p *Provider) validateCredentials(add addFunc) {
 			}
 		}
 	}
+}
+
+// storedIn reports whether a credential step of env stores the field.
+func (p *Provider) storedIn(field, env string) bool {
+	return slices.ContainsFunc(p.StepsFor(env), func(s Step) bool {
+		return s.Kind == KindCredential && slices.Contains(s.Credentials, field)
+	})
 }
 
 // checkRule reports whether tag is a usable validator tag list. The

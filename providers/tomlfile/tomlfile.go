@@ -1,6 +1,6 @@
 // Package tomlfile decodes TOML files strictly, for provider descriptors and
-// the acctsetup config alike: syntax errors, type mismatches and unknown keys
-// all become an *Error naming the file, the line and the key.
+// the acctsetup config alike: syntax errors, type mismatches, bad values and
+// unknown keys all become an *Error naming the file, the line and the key.
 package tomlfile
 
 import (
@@ -41,51 +41,167 @@ func (e *Error) Error() string {
 func Decode(file string, data []byte, v any) error {
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(v)
 	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return &Error{File: file, Line: pe.Position.Line, Field: pe.LastKey, Msg: strings.TrimPrefix(pe.Message, "toml: ")}
-		}
-		return &Error{File: file, Msg: err.Error()}
+		return locate(file, data, err)
 	}
 	undecoded := md.Undecoded()
 	if len(undecoded) == 0 {
 		return nil
 	}
 	loc := NewLocator(data)
-	errs := make([]error, 0, len(undecoded))
+	var errs []error
+	seen := map[string]bool{}
 	for _, key := range undecoded {
-		path := key.String()
-		errs = append(errs, &Error{File: file, Line: loc.Line(path), Field: path, Msg: "unknown key"})
+		plain := key.String()
+		if seen[plain] {
+			continue
+		}
+		seen[plain] = true
+		occs := loc.occurrences[plain]
+		if len(occs) == 0 {
+			errs = append(errs, &Error{File: file, Field: plain, Msg: "unknown key"})
+		}
+		for _, o := range occs { // the key may repeat in every [[array]] element
+			errs = append(errs, &Error{File: file, Line: o.line, Field: o.path, Msg: "unknown key"})
+		}
 	}
 	return errors.Join(errs...)
+}
+
+var (
+	lastKeyPattern  = regexp.MustCompile(`^toml: (?:line \d+ )?\(last key "([^"]*)"\): (.*)$`)
+	mismatchPattern = regexp.MustCompile(`^incompatible types: TOML value has type (.+); destination has type (.+)$`)
+	quotedPattern   = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+)
+
+// locate turns a decoding error into an *Error. The TOML library places
+// type and value errors at the last occurrence of a key, which is wrong for
+// [[array]] elements, so those are placed here: at the occurrence whose
+// value has the reported type, or holds the reported value.
+func locate(file string, data []byte, err error) error {
+	var generic map[string]any
+	if _, syntaxErr := toml.Decode(string(data), &generic); syntaxErr != nil {
+		var pe toml.ParseError
+		if errors.As(syntaxErr, &pe) {
+			return &Error{File: file, Line: pe.Position.Line, Field: pe.LastKey, Msg: pe.Message}
+		}
+		return &Error{File: file, Msg: syntaxErr.Error()}
+	}
+	key, msg := "", err.Error()
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		key, msg = pe.LastKey, pe.Message
+	} else if m := lastKeyPattern.FindStringSubmatch(msg); m != nil {
+		key, msg = m[1], m[2]
+	}
+	match := func(string) bool { return true }
+	if m := mismatchPattern.FindStringSubmatch(msg); m != nil {
+		got := m[1]
+		msg = fmt.Sprintf("must be %s, not %s", typeName(m[2]), typeName(got))
+		match = func(value string) bool { return literalType(value) == got }
+	} else if quoted := quotedPattern.FindAllString(msg, -1); len(quoted) > 0 {
+		match = func(value string) bool {
+			for _, q := range quoted {
+				if strings.Contains(value, q) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	line, path := NewLocator(data).find(key, match)
+	if path == "" {
+		path = key
+	}
+	return &Error{File: file, Line: line, Field: path, Msg: msg}
+}
+
+// literalType names a TOML value's type the way the library reports it.
+func literalType(value string) string {
+	switch v := strings.TrimSpace(value); {
+	case v == "":
+		return ""
+	case v[0] == '"' || v[0] == '\'':
+		return "string"
+	case v[0] == '[':
+		return "[]interface {}"
+	case v[0] == '{':
+		return "map[string]interface {}"
+	case v == "true" || v == "false":
+		return "bool"
+	case strings.ContainsAny(v, ".eE") && !strings.ContainsAny(v, "-:T"):
+		return "float64"
+	case strings.ContainsAny(v, ":T") || strings.Count(v, "-") >= 2:
+		return "time.Time"
+	}
+	return "int64"
+}
+
+// typeName turns a Go type from the library's message into words.
+func typeName(t string) string {
+	switch {
+	case t == "string" || strings.HasPrefix(t, "primitive"):
+		return "a string"
+	case t == "int64" || strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+		return "a whole number"
+	case t == "float64":
+		return "a number"
+	case t == "bool":
+		return "true or false"
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case strings.HasPrefix(t, "map") || strings.HasPrefix(t, "struct"):
+		return "a table"
+	case t == "time.Time":
+		return "a date"
+	}
+	return t
 }
 
 // Locator finds the line of a key from its dotted path, with
 // array-of-tables indexes ("steps[2].kind") or without ("steps.kind", the
 // first occurrence). The TOML library keeps key positions private, so this
 // reads the plain layout our files use: [table] and [[array]] headers
-// followed by key = value lines. The zero Locator knows no lines.
+// followed by key = value lines; text inside multi-line strings is skipped.
+// The zero Locator knows no lines.
 type Locator struct {
-	lines map[string]int
+	lines       map[string]int          // indexed or plain path -> first line
+	occurrences map[string][]occurrence // plain path -> every occurrence
+}
+
+type occurrence struct {
+	line  int
+	path  string // with array indexes
+	value string // the raw text after "="; "" for headers
 }
 
 var (
 	headerLine = regexp.MustCompile(`^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?`)
-	keyLine    = regexp.MustCompile(`^\s*([A-Za-z0-9_\-]+)\s*=`)
+	keyLine    = regexp.MustCompile(`^\s*([A-Za-z0-9_\-]+)\s*=\s*(.*)$`)
 )
 
 // NewLocator indexes the keys of a TOML document.
 func NewLocator(data []byte) Locator {
-	l := Locator{lines: make(map[string]int)}
+	l := Locator{lines: make(map[string]int), occurrences: make(map[string][]occurrence)}
 	counts := make(map[string]int)
 	table, plain := "", ""
-	record := func(path string, n int) {
+	record := func(path, plainPath, value string, n int) {
 		if _, ok := l.lines[path]; !ok {
 			l.lines[path] = n
 		}
+		if _, ok := l.lines[plainPath]; !ok {
+			l.lines[plainPath] = n
+		}
+		l.occurrences[plainPath] = append(l.occurrences[plainPath], occurrence{line: n, path: path, value: value})
 	}
+	inString := "" // the delimiter of the multi-line string being read
 	for i, text := range strings.Split(string(data), "\n") {
 		n := i + 1
+		if inString != "" {
+			if strings.Count(text, inString)%2 == 1 {
+				inString = ""
+			}
+			continue
+		}
 		if m := headerLine.FindStringSubmatch(text); m != nil {
 			plain = m[2]
 			table = plain
@@ -93,13 +209,16 @@ func NewLocator(data []byte) Locator {
 				table = fmt.Sprintf("%s[%d]", plain, counts[plain])
 				counts[plain]++
 			}
-			record(table, n)
-			record(plain, n)
+			record(table, plain, "", n)
 			continue
 		}
 		if m := keyLine.FindStringSubmatch(text); m != nil {
-			record(join(table, m[1]), n)
-			record(join(plain, m[1]), n)
+			record(join(table, m[1]), join(plain, m[1]), m[2], n)
+			for _, delim := range []string{`"""`, `'''`} {
+				if strings.Count(m[2], delim)%2 == 1 {
+					inString = delim
+				}
+			}
 		}
 	}
 	return l
@@ -125,4 +244,19 @@ func (l Locator) Line(path string) int {
 		path = path[:i]
 	}
 	return 0
+}
+
+// find returns the line and indexed path of the first occurrence of the
+// plain path whose value satisfies match, or of the first occurrence.
+func (l Locator) find(plain string, match func(value string) bool) (int, string) {
+	occs := l.occurrences[plain]
+	for _, o := range occs {
+		if match(o.value) {
+			return o.line, o.path
+		}
+	}
+	if len(occs) > 0 {
+		return occs[0].line, occs[0].path
+	}
+	return l.Line(plain), ""
 }

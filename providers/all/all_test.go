@@ -1,0 +1,529 @@
+package all
+
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acctsetup/acctsetup/providers"
+)
+
+func registry(t *testing.T) *providers.Registry {
+	t.Helper()
+	reg, err := Registry()
+	if err != nil {
+		t.Fatalf("Registry() error = %v", err)
+	}
+	return reg
+}
+
+func TestRegistryDecodes(t *testing.T) {
+	t.Parallel()
+	reg := registry(t)
+	if n := len(reg.All()); n != len(constructors) {
+		t.Errorf("Registry() holds %d providers, want one per constructor (%d)", n, len(constructors))
+	}
+}
+
+func TestConstructorsSorted(t *testing.T) {
+	t.Parallel()
+	var ids []string
+	for _, newProvider := range constructors {
+		p, err := newProvider()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	if !slices.IsSorted(ids) {
+		t.Errorf("constructors in all.go are in the order %v, want them sorted by ID", ids)
+	}
+}
+
+// TestEveryModuleIsRegistered ties the folders to the registry both ways: a
+// providers/<id> folder holding <id>.toml is a module and must be registered
+// under that ID, embedding that very file; every registered ID has one.
+func TestEveryModuleIsRegistered(t *testing.T) {
+	t.Parallel()
+	reg := registry(t)
+	entries, err := os.ReadDir("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var modules []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		path := filepath.Join("..", e.Name(), e.Name()+".toml")
+		if _, err := os.Stat(path); err != nil {
+			continue // all, tomlfile: not modules
+		}
+		modules = append(modules, e.Name())
+
+		p, err := reg.Lookup(e.Name())
+		if err != nil {
+			t.Errorf("providers/%s/%s.toml exists but %v: add it to all.go", e.Name(), e.Name(), err)
+			continue
+		}
+		onDisk, err := providers.DecodeFile(path)
+		if err != nil {
+			t.Errorf("DecodeFile(%s) error = %v", path, err)
+			continue
+		}
+		if !reflect.DeepEqual(onDisk, p) {
+			t.Errorf("registered provider %q differs from %s: the module must embed its own descriptor", e.Name(), path)
+		}
+	}
+	for _, notModule := range []string{"all", "tomlfile"} {
+		if slices.Contains(modules, notModule) {
+			t.Errorf("providers/%s was taken for a provider module", notModule)
+		}
+	}
+	if len(modules) == 0 {
+		t.Fatalf("found no provider modules under %s: wrong directory?", filepath.Join("..", ""))
+	}
+	for _, p := range reg.All() {
+		if !slices.Contains(modules, p.ID) {
+			t.Errorf("registered provider %q has no providers/%s/%s.toml", p.ID, p.ID, p.ID)
+		}
+	}
+}
+
+// designIDs lists the provider IDs DESIGN.md names, and whether each is
+// retired. A registered ID outside this list is a typo or needs the design
+// updated first.
+var designIDs = map[string]bool{
+	"xero": false, "quickbooksonline": false, "quickbooksdesktop": false, "sageaccounting": false,
+	"sageintacct": false, "sage200": false, "sage50": false, "netsuite": false, "businesscentral": false,
+	"freeagent": false, "myob": false, "exactonline": false, "zohobooks": false, "freshbooks": false,
+	"wave": false, "codat": false,
+	"pandle": true, "clearbooks": true, "kashflow": true,
+}
+
+// oauth2Callback lists the providers whose Codat callback path is
+// /oauth2/callback (reference/providers.md: "Xero and both QuickBooks Online
+// entries use the path /oauth2/callback; every other provider uses
+// /oauth/callback").
+var oauth2Callback = map[string]bool{"xero": true, "quickbooksonline": true}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9]+$`)
+
+func isHTTPS(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != ""
+}
+
+// TestConformance holds every built-in provider to the rules all modules share.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	for _, p := range registry(t).All() {
+		t.Run(p.ID, func(t *testing.T) {
+			t.Parallel()
+			if !idPattern.MatchString(p.ID) {
+				t.Errorf("ID %q does not match %s", p.ID, idPattern)
+			}
+			retired, known := designIDs[p.ID]
+			if !known {
+				t.Errorf("ID %q is not one of the providers DESIGN.md lists", p.ID)
+			} else if p.Retired != retired {
+				t.Errorf("Retired = %v, want %v (DESIGN.md)", p.Retired, retired)
+			}
+			if err := p.Validate(); err != nil {
+				t.Errorf("Validate() = %v", err)
+			}
+
+			if p.Retired {
+				if p.RetiredNote == "" {
+					t.Errorf("retired provider has no retired_note")
+				}
+				if len(p.Steps) != 0 {
+					t.Errorf("retired provider has %d steps, want none", len(p.Steps))
+				}
+				return
+			}
+
+			if len(p.Environments) == 0 {
+				t.Errorf("no environments, want sandbox, production or both")
+			}
+			for _, e := range p.Environments {
+				if e.Name != providers.Sandbox && e.Name != providers.Production {
+					t.Errorf("environment %q, want sandbox or production", e.Name)
+				}
+				for _, uri := range e.RedirectURIs {
+					if !isHTTPS(uri) {
+						t.Errorf("%s redirect URI %q is not https", e.Name, uri)
+					}
+					u, _ := url.Parse(uri)
+					if !strings.HasSuffix(u.Hostname(), ".codat.io") {
+						t.Errorf("%s redirect URI %q is not a Codat callback (*.codat.io)", e.Name, uri)
+					}
+					wantPath := "/oauth/callback"
+					if oauth2Callback[p.ID] {
+						wantPath = "/oauth2/callback"
+					}
+					if u.Path != wantPath || u.RawQuery != "" {
+						t.Errorf("%s redirect URI %q, want the path %s", e.Name, uri, wantPath)
+					}
+				}
+			}
+
+			pos := map[string]int{}
+			for i, s := range p.Steps {
+				pos[s.ID] = i
+				if s.URL != "" && !isHTTPS(s.URL) {
+					t.Errorf("step %q URL %q is not https", s.ID, s.URL)
+				}
+				// Steps are listed in the order they are done.
+				for _, dep := range s.DependsOn {
+					if j, ok := pos[dep]; !ok || j >= i {
+						t.Errorf("step %q depends on %q, which is not an earlier step", s.ID, dep)
+					}
+				}
+				if s.Kind == providers.KindCredential && len(s.Credentials) == 0 {
+					t.Errorf("credential step %q stores no credential", s.ID)
+				}
+				for _, name := range s.Credentials {
+					if _, ok := p.Credential(name); !ok {
+						t.Errorf("step %q stores %q, which is not a declared credential", s.ID, name)
+					}
+				}
+			}
+
+			// Every credential is stored by a credential step of each
+			// environment it exists in.
+			for _, env := range p.EnvironmentNames() {
+				for _, c := range p.CredentialsFor(env) {
+					stored := slices.ContainsFunc(p.StepsFor(env), func(s providers.Step) bool {
+						return s.Kind == providers.KindCredential && slices.Contains(s.Credentials, c.Name)
+					})
+					if !stored {
+						t.Errorf("credential %q exists in %s but no %s credential step stores it", c.Name, env, env)
+					}
+				}
+			}
+			if len(p.Credentials) > 0 && !slices.ContainsFunc(p.Steps, func(s providers.Step) bool { return s.Kind == providers.KindCredential }) {
+				t.Errorf("has credentials but no credential step")
+			}
+			for _, c := range p.Credentials {
+				if c.Pattern != "" {
+					if _, err := regexp.Compile(c.Pattern); err != nil {
+						t.Errorf("credential %q pattern: %v", c.Name, err)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestProviderFacts(t *testing.T) {
+	t.Parallel()
+	reg := registry(t)
+	type credFact struct {
+		name      string
+		rule      string
+		secret    bool
+		shownOnce bool
+		maxAge    string
+	}
+	tests := []struct {
+		id          string
+		redirects   map[string][]string // environment -> redirect URIs
+		credentials []credFact
+		check       func(t *testing.T, p *providers.Provider)
+	}{
+		{
+			id: "xero",
+			redirects: map[string][]string{
+				providers.Sandbox:    {"https://xero.codat.io/oauth2/callback"},
+				providers.Production: {"https://xero.codat.io/oauth2/callback"},
+			},
+			credentials: []credFact{
+				{name: "client_id", rule: "alphanum,len=32"},
+				{name: "client_secret", rule: "token,min=20,max=128", secret: true, shownOnce: true},
+			},
+		},
+		{
+			id: "quickbooksonline",
+			redirects: map[string][]string{
+				providers.Sandbox:    {"https://quickbooksonlinesandbox.codat.io/oauth2/callback"},
+				providers.Production: {"https://quickbooksonline.codat.io/oauth2/callback"},
+			},
+			credentials: []credFact{
+				{name: "client_id", rule: "token,min=16,max=128"},
+				{name: "client_secret", rule: "token,min=16,max=128", secret: true},
+			},
+			check: func(t *testing.T, p *providers.Provider) {
+				// The app assessment questionnaire gates production only.
+				var qs []providers.Step
+				for _, s := range p.Steps {
+					if s.Kind == providers.KindQuestionnaire {
+						qs = append(qs, s)
+					}
+				}
+				if len(qs) != 1 || !reflect.DeepEqual(qs[0].Environments, []string{providers.Production}) {
+					t.Errorf("questionnaire steps = %+v, want exactly one, in production only", qs)
+				}
+				if len(p.Questionnaire) == 0 {
+					t.Errorf("no questionnaire items")
+				}
+				if q, ok := p.Question("sandbox-connection-test"); !ok || !q.Required {
+					t.Errorf("Question(sandbox-connection-test) = %+v, %v; want a required question", q, ok)
+				}
+			},
+		},
+		{
+			id: "businesscentral",
+			redirects: map[string][]string{
+				providers.Sandbox:    {"https://dynamics365businesscentral.codat.io/oauth/callback"},
+				providers.Production: {"https://dynamics365businesscentral.codat.io/oauth/callback"},
+			},
+			credentials: []credFact{
+				{name: "client_id", rule: "uuid"},
+				{name: "client_secret", rule: "token,min=20,max=128", secret: true, shownOnce: true, maxAge: "24mo"},
+			},
+			check: func(t *testing.T, p *providers.Provider) {
+				c, _ := p.Credential("client_secret")
+				set := time.Date(2026, time.January, 31, 12, 0, 0, 0, time.UTC)
+				if got, want := c.MaxAge.After(set), time.Date(2028, time.January, 31, 12, 0, 0, 0, time.UTC); !got.Equal(want) {
+					t.Errorf("client_secret set %s expires %s, want %s", set, got, want)
+				}
+			},
+		},
+		{
+			id: "sageaccounting",
+			redirects: map[string][]string{
+				providers.Sandbox:    {"https://sageone.codat.io/oauth/callback"},
+				providers.Production: {"https://sageone.codat.io/oauth/callback"},
+			},
+			credentials: []credFact{
+				{name: "client_id", rule: "token,min=16,max=128"},
+				{name: "client_secret", rule: "token,min=16,max=128", secret: true},
+			},
+		},
+		{
+			id: "codat",
+			redirects: map[string][]string{
+				providers.Sandbox:    nil,
+				providers.Production: nil,
+			},
+			credentials: []credFact{
+				{name: "api_key", rule: "token,min=20,max=128", secret: true, shownOnce: true},
+				{name: "webhook_signing_secret", rule: "token,min=30,max=128", secret: true},
+			},
+		},
+		{id: "pandle", check: checkRetired},
+		{id: "clearbooks", check: checkRetired},
+		{id: "kashflow", check: checkRetired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			t.Parallel()
+			p, err := reg.Lookup(tt.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for env, want := range tt.redirects {
+				e, ok := p.Environment(env)
+				if !ok {
+					t.Errorf("no %s environment", env)
+					continue
+				}
+				if len(e.RedirectURIs) != len(want) || (len(want) > 0 && !reflect.DeepEqual(e.RedirectURIs, want)) {
+					t.Errorf("%s redirect URIs = %q, want %q", env, e.RedirectURIs, want)
+				}
+			}
+			if tt.redirects != nil && len(p.Environments) != len(tt.redirects) {
+				t.Errorf("environments = %v, want %d", p.EnvironmentNames(), len(tt.redirects))
+			}
+			if tt.credentials != nil && len(p.Credentials) != len(tt.credentials) {
+				t.Errorf("%d credentials, want %d", len(p.Credentials), len(tt.credentials))
+			}
+			for _, want := range tt.credentials {
+				c, ok := p.Credential(want.name)
+				if !ok {
+					t.Errorf("no credential %q", want.name)
+					continue
+				}
+				if c.Rule != want.rule || c.Secret != want.secret || c.ShownOnce != want.shownOnce || c.MaxAge.String() != want.maxAge {
+					t.Errorf("credential %q = {rule %q, secret %v, shown_once %v, max_age %q}, want {%q, %v, %v, %q}",
+						c.Name, c.Rule, c.Secret, c.ShownOnce, c.MaxAge, want.rule, want.secret, want.shownOnce, want.maxAge)
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, p)
+			}
+		})
+	}
+}
+
+func checkRetired(t *testing.T, p *providers.Provider) {
+	t.Helper()
+	if !p.Retired || p.RetiredNote == "" || len(p.Steps) != 0 || len(p.Environments) != 0 {
+		t.Errorf("%s: retired %v, note %q, %d steps, %d environments; want retired with a note and nothing to do",
+			p.ID, p.Retired, p.RetiredNote, len(p.Steps), len(p.Environments))
+	}
+}
+
+// TestCredentialSamples runs realistic values (made up, in each provider's
+// documented or observed shape) through the built-in credential rules.
+func TestCredentialSamples(t *testing.T) {
+	t.Parallel()
+	reg := registry(t)
+	tests := []struct {
+		name    string
+		id      string
+		field   string
+		value   string
+		wantErr string
+	}{
+		{name: "xero client id", id: "xero", field: "client_id", value: "4F1A0C2B9D8E7F6A5B4C3D2E1F0A9B8C"},
+		{name: "xero client id too short", id: "xero", field: "client_id", value: "4F1A0C2B9D8E7F6A5B4C3D2E1F0A9B8", wantErr: `client_id: value breaks "len=32" of rule "alphanum,len=32": it must be exactly 32 characters`},
+		{name: "xero secret", id: "xero", field: "client_secret", value: "r8Kq_2vXn-9TzPwLm4Hc7JbYs1FdGe0AoU3iQk5N6tV8xRyZ"},
+		{name: "business central client id", id: "businesscentral", field: "client_id", value: "9b2d3c4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"},
+		{name: "business central client id not a GUID", id: "businesscentral", field: "client_id", value: "Q9b2d3c45f604a7b8c9d0e1f2a3b4c5dQ", wantErr: `client_id: value breaks rule "uuid": it must be a GUID like 123e4567-e89b-12d3-a456-426614174000`},
+		{name: "business central secret", id: "businesscentral", field: "client_secret", value: "Xy8Q~abcDEFghiJKLmnoPQRstuVWXyz0123456789"},
+		{name: "codat signing secret", id: "codat", field: "webhook_signing_secret", value: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"},
+		{name: "codat signing secret without prefix", id: "codat", field: "webhook_signing_secret", value: "C2FVsBQIhrscChlQIMV+b5sSYspob7oDxyz",
+			wantErr: "webhook_signing_secret: value breaks \"pattern ^whsec_[A-Za-z0-9+/=]{24,}$\" of rule \"token,min=30,max=128\": it does not match the pattern"},
+		{name: "codat api key with a space", id: "codat", field: "api_key", value: "Jk3Lm9Np2Qr5St8Vw1 Xy4Za7Bc0De6Fg",
+			wantErr: `api_key: value breaks rule "token": every credential must be printable, with no white space or control characters`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := reg.Lookup(tt.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, ok := p.Credential(tt.field)
+			if !ok {
+				t.Fatalf("%s has no credential %q", tt.id, tt.field)
+			}
+			err = c.Check(tt.value)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Check() = %v, want nil", err)
+			case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
+				t.Errorf("Check() = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestSignalSubjectsCompile(t *testing.T) {
+	t.Parallel()
+	for _, p := range registry(t).All() {
+		for _, r := range p.Signals.Rules {
+			if _, err := regexp.Compile(r.Subject); err != nil {
+				t.Errorf("%s signal %q: %v", p.ID, r.ID, err)
+			}
+			if _, ok := p.Step(r.Step); !ok {
+				t.Errorf("%s signal %q names unknown step %q", p.ID, r.ID, r.Step)
+			}
+		}
+	}
+}
+
+// signalSamples are e-mail subjects each provider's rules must classify:
+// rule is the one rule that must match, or "" for subjects no rule may match
+// (newsletters, password resets, other mail from the same domains). A subject
+// matching two rules is as wrong as one matching the wrong rule.
+var signalSamples = map[string][]struct {
+	subject string
+	rule    string
+}{
+	"xero": {
+		{"Verify your email address", "email-verified"},
+		{"Please verify your Xero account", "email-verified"},
+		{"Activate your Xero login", "email-verified"},
+		{"Your certification was successful", "certification-passed"},
+		{"Xero App Partner certification complete", "certification-passed"},
+		{"Partner application approved", "certification-passed"},
+		{"Your certification was unsuccessful", "certification-declined"},
+		{"Your partner application has been declined", "certification-declined"},
+		{"App Partner certification rejected", "certification-declined"},
+		{"Annual security self-assessment due", "security-assessment"},
+		{"Complete your security self assessment", "security-assessment"},
+		{"Xero developer newsletter: November", ""},
+		{"Reset your password", ""},
+		{"Verify your new device", ""},
+		{"Certification incomplete: action needed", ""},
+		{"Confirm your subscription to Xero news", ""},
+		{"Your Xero invoice is ready", ""},
+	},
+	"quickbooksonline": {
+		{"Verify your email", "email-verified"},
+		{"Confirm your Intuit account", "email-verified"},
+		{"Action required: complete your app assessment questionnaire", "questionnaire-requested"},
+		{"Reminder: app assessment questionnaire", "questionnaire-requested"},
+		{"Your app assessment has been approved", "production-approved"},
+		{"Production keys are now available", "production-approved"},
+		{"Production access granted", "production-approved"},
+		{"Your app assessment was declined", "production-declined"},
+		{"Questionnaire rejected", "production-declined"},
+		{"Production access denied", "production-declined"},
+		{"Annual security assessment", "security-assessment"},
+		{"Security review due", "security-assessment"},
+		{"Intuit Developer newsletter", ""},
+		{"Reset your password", ""},
+		{"Intuit security alert: new sign-in", ""},
+		{"Verify your identity", ""},
+	},
+}
+
+func TestSignalSamples(t *testing.T) {
+	t.Parallel()
+	reg := registry(t)
+	for id := range signalSamples {
+		if _, err := reg.Lookup(id); err != nil {
+			t.Errorf("signalSamples: %v", err)
+		}
+	}
+	for _, p := range reg.All() {
+		samples := signalSamples[p.ID]
+		if len(p.Signals.Rules) == 0 {
+			if len(samples) > 0 {
+				t.Errorf("%s has samples but no signal rules", p.ID)
+			}
+			continue
+		}
+		t.Run(p.ID, func(t *testing.T) {
+			t.Parallel()
+			covered := map[string]bool{}
+			negatives := 0
+			for _, s := range samples {
+				var matched []string
+				for _, r := range p.Signals.Rules {
+					if regexp.MustCompile(r.Subject).MatchString(s.subject) {
+						matched = append(matched, r.ID)
+					}
+				}
+				var want []string
+				if s.rule != "" {
+					want = []string{s.rule}
+					covered[s.rule] = true
+				} else {
+					negatives++
+				}
+				if !slices.Equal(matched, want) {
+					t.Errorf("subject %q matches %v, want %v", s.subject, matched, want)
+				}
+			}
+			for _, r := range p.Signals.Rules {
+				if !covered[r.ID] {
+					t.Errorf("signal rule %q has no sample subject that must match it", r.ID)
+				}
+			}
+			if negatives == 0 {
+				t.Errorf("no sample subjects that must match no rule")
+			}
+		})
+	}
+}
