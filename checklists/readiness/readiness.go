@@ -105,7 +105,7 @@ func Evaluate(in Input, failOn Severity) Result {
 		if st.Status == checklists.Done {
 			continue
 		}
-		if !st.Step.Kind.Derived() && len(checklists.UndoneDependencies(st.Step, statuses)) > 0 {
+		if st.Status != checklists.Blocked && !st.Step.Kind.Derived() && len(checklists.UndoneDependencies(st.Step, statuses)) > 0 {
 			waiting++ // reported once below, so the report leads with what can be done now
 			continue
 		}
@@ -118,7 +118,9 @@ func Evaluate(in Input, failOn Severity) Result {
 			fmt.Sprintf("acctsetup status %s --env %s", p.ID, env))
 	}
 
-	r.Findings = f.list
+	if f.list != nil {
+		r.Findings = f.list
+	}
 	r.Ready = !slices.ContainsFunc(r.Findings, func(x Finding) bool { return x.Severity.AtLeast(failOn) })
 	return r
 }
@@ -203,18 +205,17 @@ func (f *findings) credentials(in Input) {
 				f.add(Error, "credential-expired", c.Name, fmt.Sprintf("%s expired on %s (maximum age %s)",
 					c.Label, state.Meta.ExpiresAt.Format(time.DateOnly), c.MaxAge), set)
 			case left <= warnBefore:
+				days := int((left + 24*time.Hour - 1) / (24 * time.Hour)) // rounded up: "in 1 day" until it expires
 				f.add(Warn, "credential-expiring", c.Name, fmt.Sprintf("%s expires on %s, in %d day(s)",
-					c.Label, state.Meta.ExpiresAt.Format(time.DateOnly), int(left.Hours()/24)+1), set)
+					c.Label, state.Meta.ExpiresAt.Format(time.DateOnly), days), set)
 			}
 		}
 	}
 	for _, name := range in.Shared {
-		other := providers.Sandbox
-		if f.env == providers.Sandbox {
-			other = providers.Production
-		}
+		// Production's value is the one the portal issued for production;
+		// the sandbox needs its own.
 		f.add(Error, "env-shared-credential", name, fmt.Sprintf("%s is the same in sandbox and production; keep the environments apart", name),
-			fmt.Sprintf("acctsetup secret set %s %s --env %s", f.p.ID, name, other))
+			fmt.Sprintf("acctsetup secret set %s %s --env %s", f.p.ID, name, providers.Sandbox))
 	}
 }
 

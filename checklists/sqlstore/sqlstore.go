@@ -18,7 +18,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/acctsetup/acctsetup/checklists"
 	"github.com/acctsetup/acctsetup/checklists/audit"
@@ -44,9 +45,18 @@ func Open(ctx context.Context, dsn string) (s *Store, created bool, err error) {
 		return nil, false, err
 	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		created = true
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, false, fmt.Errorf("sqlstore: create state directory: %w: %w", checklists.ErrUnavailable, err)
+		}
+		// Create the file 0600 before SQLite does: SQLite gives the -wal and
+		// -shm files the database's mode, and they hold recent changes.
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		switch {
+		case err == nil:
+			created = true
+			f.Close()
+		case !errors.Is(err, os.ErrExist): // another process just made it
+			return nil, false, fmt.Errorf("sqlstore: create %s: %w: %w", path, checklists.ErrUnavailable, err)
 		}
 	}
 	q := url.Values{}
@@ -55,7 +65,7 @@ func Open(ctx context.Context, dsn string) (s *Store, created bool, err error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open("sqlite", "file:"+escapePath(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, false, fmt.Errorf("sqlstore: open %s: %w: %w", path, checklists.ErrUnavailable, err)
 	}
@@ -64,14 +74,13 @@ func Open(ctx context.Context, dsn string) (s *Store, created bool, err error) {
 		db.Close()
 		return nil, false, fmt.Errorf("sqlstore: %s: %w: %w", path, checklists.ErrUnavailable, err)
 	}
-	if created {
-		// The file now exists; keep it private, it records who did what.
-		if err := os.Chmod(path, 0o600); err != nil {
-			db.Close()
-			return nil, false, fmt.Errorf("sqlstore: %w", err)
-		}
-	}
 	return s, created, nil
+}
+
+// escapePath keeps SQLite from reading URI syntax in a file name: "?" and
+// "#" would end the path and "%" would start an escape.
+func escapePath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // sqlitePath extracts the file path from a "sqlite://" DSN or a bare path.
@@ -88,7 +97,7 @@ func sqlitePath(dsn string) (string, error) {
 	case scheme == "postgres" || scheme == "postgresql":
 		return "", fmt.Errorf("sqlstore: PostgreSQL state is not supported yet; use sqlite://PATH")
 	}
-	return "", fmt.Errorf("sqlstore: unknown database %q in %q: use sqlite://PATH", scheme, dsn)
+	return "", fmt.Errorf("sqlstore: unknown database %q: use sqlite://PATH", scheme+"://")
 }
 
 // Close closes the database.
@@ -98,7 +107,7 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) change(ctx context.Context, ev audit.Event, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlstore: begin: %w", err)
+		return fmt.Errorf("sqlstore: begin: %w", unavailable(err))
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	if fn != nil {
@@ -110,9 +119,21 @@ func (s *Store) change(ctx context.Context, ev audit.Event, fn func(tx *sql.Tx) 
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlstore: commit: %w", err)
+		return fmt.Errorf("sqlstore: commit: %w", unavailable(err))
 	}
 	return nil
+}
+
+// unavailable marks errors that mean the database could not be had (another
+// process held it past the busy timeout, or the caller gave up) as
+// checklists.ErrUnavailable.
+func unavailable(err error) error {
+	var se *sqlite.Error
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED)) {
+		return fmt.Errorf("%w: %w", checklists.ErrUnavailable, err)
+	}
+	return err
 }
 
 func appendEvent(ctx context.Context, tx *sql.Tx, ev audit.Event) error {
