@@ -21,7 +21,7 @@ const (
 	flgFailOn = "fail-on"
 )
 
-var checkFormats = []string{"text", "json", "markdown", "junit"}
+var checkFormats = []string{"text", "json", "markdown", "junit", "html"}
 
 func (a *app) checkCommand() *cli.Command {
 	return &cli.Command{
@@ -141,6 +141,10 @@ func (a *app) writeReport(path, format string, report readiness.Report) error {
 		renderMarkdown(&b, report)
 	case "junit":
 		if err := renderJUnit(&b, report); err != nil {
+			return err
+		}
+	case "html":
+		if err := renderHTML(&b, report); err != nil {
 			return err
 		}
 	default:

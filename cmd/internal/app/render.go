@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/xml"
 	"fmt"
+	"html/template"
 	"strings"
 
 	"github.com/acctsetup/acctsetup/checklists/readiness"
@@ -149,4 +150,30 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// htmlReport is a self-contained page for compliance reviewers; the
+// template escapes every finding.
+var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{"yesNo": yesNo}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Integration readiness</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin-bottom:1.5em}
+td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}.no{color:#b00}.yes{color:#070}
+.error{color:#b00}.warn{color:#a60}.info{color:#666}code{font-size:.9em}</style></head><body>
+<h1>Integration readiness: {{if .Ready}}<span class="yes">ready</span>{{else}}<span class="no">not ready</span>{{end}}</h1>
+<p>Checked {{.At.Format "2006-01-02 15:04 UTC"}}, failing on {{.FailOn}}.</p>
+<table><tr><th>Provider</th><th>Environment</th><th>Ready</th><th>Steps done</th><th>Findings</th></tr>
+{{range .Results}}<tr><td>{{.Name}}</td><td>{{.Environment}}</td><td class="{{yesNo .Ready}}">{{yesNo .Ready}}</td><td>{{.Done}}/{{.Total}}</td><td>{{len .Findings}}</td></tr>
+{{end}}</table>
+{{range .Results}}{{if .Findings}}<h2>{{.Name}} {{.Environment}}</h2>
+<table><tr><th>Severity</th><th>Finding</th><th>Fix</th></tr>
+{{range .Findings}}<tr><td class="{{.Severity}}">{{.Severity}}</td><td>{{.Message}}</td><td><code>{{.Fix}}</code></td></tr>
+{{end}}</table>
+{{end}}{{end}}</body></html>
+`))
+
+func renderHTML(b *strings.Builder, r readiness.Report) error {
+	if err := htmlReport.Execute(b, r); err != nil {
+		return fmt.Errorf("render HTML report: %w", err)
+	}
+	return nil
 }
