@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -80,13 +81,17 @@ INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
 `,
 }
 
-// migrate applies the migrations the database lacks. Two processes starting
-// at once serialise on the write lock; the second finds the work done.
+// migrate applies the migrations the database lacks, each in a transaction
+// that first takes the database's write lock (SQLite) or an advisory lock
+// (PostgreSQL): two processes starting at once take turns, and the second
+// finds the work done.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		applied_at TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
+	if !s.postgres {
+		// SQLite: outside a transaction, as the first statement a new
+		// connection runs (PostgreSQL creates it under its lock in apply).
+		if err := createMigrationsTable(ctx, s.db); err != nil {
+			return err
+		}
 	}
 	for version := 1; version < len(migrations); version++ {
 		if err := s.apply(ctx, version); err != nil {
@@ -102,6 +107,18 @@ func (s *Store) apply(ctx context.Context, version int) error {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if s.postgres {
+		// PostgreSQL lets two transactions read "not applied" at once, and
+		// even races CREATE TABLE IF NOT EXISTS; an advisory lock makes the
+		// second wait and then find the work done. (SQLite's immediate
+		// transactions already serialise this.)
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7400101)`); err != nil {
+			return err
+		}
+		if err := createMigrationsTable(ctx, tx); err != nil {
+			return err
+		}
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil {
 		return err
@@ -117,4 +134,15 @@ func (s *Store) apply(ctx context.Context, version int) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+func createMigrationsTable(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	return nil
 }

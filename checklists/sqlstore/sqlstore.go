@@ -1,10 +1,14 @@
 // Package sqlstore implements checklists.Store on SQL databases: SQLite
-// (modernc.org/sqlite, no cgo) as the embedded default. Its SQL is kept to
-// what PostgreSQL also accepts ($n placeholders, TEXT times, no
-// auto-increment) so that one implementation serves both.
+// (modernc.org/sqlite, no cgo) as the embedded default, and PostgreSQL
+// (jackc/pgx through database/sql) for teams that share state. One set of
+// statements serves both: $n placeholders, TEXT times, no auto-increment,
+// ON CONFLICT upserts.
 //
-// SQLite runs in WAL mode with a busy timeout and takes the write lock when a
-// transaction begins, so several processes can share one state file.
+// Writers serialise on the audit chain's head row: every change begins by
+// locking it (UPDATE audit_head SET seq = seq), which in PostgreSQL holds a
+// row lock until commit. SQLite runs in WAL mode with a busy timeout and
+// takes its write lock when a transaction begins, so several processes can
+// share one state file.
 package sqlstore
 
 import (
@@ -18,7 +22,8 @@ import (
 	"strings"
 	"time"
 
-	"modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"             // registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/acctsetup/acctsetup/checklists"
@@ -31,15 +36,21 @@ const busyTimeout = 10 * time.Second
 
 // Store is a checklists.Store on a SQL database.
 type Store struct {
-	db *sql.DB
+	db       *sql.DB
+	postgres bool
 }
 
 var _ checklists.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the store named by dsn and brings its
-// schema up to date. dsn is "sqlite://PATH" or a bare path. created reports
-// whether the database file was new.
+// Open opens the store named by dsn and brings its schema up to date: a
+// SQLite file ("sqlite://PATH" or a bare path), created if needed, or a
+// PostgreSQL database ("postgres://user@host/db"). created reports whether
+// a SQLite file was new.
 func Open(ctx context.Context, dsn string) (s *Store, created bool, err error) {
+	if isPostgres(dsn) {
+		s, err := openPostgres(ctx, dsn)
+		return s, false, err
+	}
 	path, err := sqlitePath(dsn)
 	if err != nil {
 		return nil, false, err
@@ -69,12 +80,45 @@ func Open(ctx context.Context, dsn string) (s *Store, created bool, err error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("sqlstore: open %s: %w: %w", path, checklists.ErrUnavailable, err)
 	}
-	s = &Store{db: db}
-	if err := s.migrate(ctx); err != nil {
+	s, err = OpenDB(ctx, db)
+	if err != nil {
 		db.Close()
-		return nil, false, fmt.Errorf("sqlstore: %s: %w: %w", path, checklists.ErrUnavailable, err)
+		return nil, false, fmt.Errorf("sqlstore: %s: %w", path, err)
 	}
 	return s, created, nil
+}
+
+// openPostgres connects through pgx's database/sql driver.
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: PostgreSQL: %w", err) // a malformed DSN; pgx's message names no password
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: PostgreSQL: %w: %w", checklists.ErrUnavailable, err)
+	}
+	s, err := OpenDB(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: PostgreSQL: %w", err)
+	}
+	return s, nil
+}
+
+// OpenDB wraps an open SQLite or PostgreSQL database and brings its schema
+// up to date. The Store owns db from then on: Close closes it.
+func OpenDB(ctx context.Context, db *sql.DB) (*Store, error) {
+	_, isPgx := db.Driver().(*stdlib.Driver)
+	s := &Store{db: db, postgres: isPgx}
+	if err := s.migrate(ctx); err != nil {
+		return nil, fmt.Errorf("%w: %w", checklists.ErrUnavailable, err)
+	}
+	return s, nil
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // escapePath keeps SQLite from reading URI syntax in a file name: "?" and
@@ -94,10 +138,8 @@ func sqlitePath(dsn string) (string, error) {
 			return "", fmt.Errorf("sqlstore: %q names no file", dsn)
 		}
 		return rest, nil
-	case scheme == "postgres" || scheme == "postgresql":
-		return "", fmt.Errorf("sqlstore: PostgreSQL state is not supported yet; use sqlite://PATH")
 	}
-	return "", fmt.Errorf("sqlstore: unknown database %q: use sqlite://PATH", scheme+"://")
+	return "", fmt.Errorf("sqlstore: unknown database %q: use sqlite://PATH or postgres://USER@HOST/DB", scheme+"://")
 }
 
 // Close closes the database.
@@ -110,6 +152,11 @@ func (s *Store) change(ctx context.Context, ev audit.Event, fn func(tx *sql.Tx) 
 		return fmt.Errorf("sqlstore: begin: %w", unavailable(err))
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	// Lock the chain's head before anything else, so that concurrent
+	// writers take turns and each sees the head the last one left.
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = seq WHERE id = 1`); err != nil {
+		return fmt.Errorf("sqlstore: lock audit head: %w", unavailable(err))
+	}
 	if fn != nil {
 		if err := fn(tx); err != nil {
 			return err

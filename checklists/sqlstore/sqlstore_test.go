@@ -233,9 +233,7 @@ func TestOpenDSN(t *testing.T) {
 		{name: "sqlite URL", dsn: "sqlite://" + filepath.Join(dir, "url.db"), wantFile: filepath.Join(dir, "url.db")},
 		{name: "bare path", dsn: filepath.Join(dir, "bare.db"), wantFile: filepath.Join(dir, "bare.db")},
 		{name: "sqlite URL without a path", dsn: "sqlite://", wantErr: `sqlstore: "sqlite://" names no file`},
-		{name: "postgres", dsn: "postgres://acct@db.example.com/acctsetup", wantErr: "sqlstore: PostgreSQL state is not supported yet; use sqlite://PATH"},
-		{name: "postgresql", dsn: "postgresql://acct@db.example.com/acctsetup", wantErr: "sqlstore: PostgreSQL state is not supported yet; use sqlite://PATH"},
-		{name: "mysql", dsn: "mysql://x", wantErr: `sqlstore: unknown database "mysql://": use sqlite://PATH`},
+		{name: "mysql", dsn: "mysql://x", wantErr: `sqlstore: unknown database "mysql://": use sqlite://PATH or postgres://USER@HOST/DB`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -267,6 +265,28 @@ func TestOpenDSN(t *testing.T) {
 				t.Errorf("Open(%q) did not create %s: %v", tt.dsn, tt.wantFile, err)
 			}
 		})
+	}
+}
+
+// A PostgreSQL server that does not answer is an unreachable backend
+// (exit 3). Port 1 on loopback is closed: nothing leaves the machine.
+func TestOpenPostgresUnreachable(t *testing.T) {
+	t.Parallel()
+	for _, dsn := range []string{
+		"postgres://acct:hunter2@127.0.0.1:1/acctsetup?connect_timeout=5",
+		"postgresql://acct:hunter2@127.0.0.1:1/acctsetup?connect_timeout=5",
+	} {
+		s, _, err := sqlstore.Open(t.Context(), dsn)
+		if err == nil {
+			s.Close()
+			t.Fatalf("Open(%q) = nil error, want one", dsn)
+		}
+		if !errors.Is(err, checklists.ErrUnavailable) {
+			t.Errorf("Open(%q) error = %v, want one wrapping ErrUnavailable", dsn, err)
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("Open(%q) error %q shows the password", dsn, err)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/acctsetup/acctsetup/checklists"
 	"github.com/acctsetup/acctsetup/checklists/sqlstore"
@@ -167,10 +168,13 @@ func (a *app) store(ctx context.Context) (checklists.Store, error) {
 	}
 	s, created, err := sqlstore.Open(ctx, cfg.StateDSN())
 	if err != nil {
-		if errors.Is(err, checklists.ErrUnavailable) {
+		switch {
+		case errors.Is(err, checklists.ErrUnavailable) && strings.HasPrefix(cfg.StateDSN(), "postgres"):
+			return nil, backendError(err, "check that the PostgreSQL server is up and [state] dsn in acctsetup.toml names it")
+		case errors.Is(err, checklists.ErrUnavailable):
 			return nil, backendError(err, "check that the state file's folder is writable and no other program holds it")
 		}
-		return nil, usageError(err, "set [state] dsn in acctsetup.toml to sqlite://PATH")
+		return nil, usageError(err, "set [state] dsn in acctsetup.toml to sqlite://PATH or postgres://USER@HOST/DB")
 	}
 	if created {
 		a.notef("created the state store %s", a.display(cfg.StateDSN()))
