@@ -219,6 +219,24 @@ func (a *app) args(ctx *cli.Context, min, max int, names string) ([]string, erro
 	return got, nil
 }
 
+// providerArgs reads a command's arguments, a provider ID first and then
+// the names in rest ("STEP", "FIELD", ...), and looks the provider up.
+func (a *app) providerArgs(ctx *cli.Context, rest ...string) (*providers.Provider, []string, error) {
+	names := "a provider ID"
+	if len(rest) > 0 {
+		names += " and " + strings.Join(rest, " and ")
+	}
+	in, err := a.args(ctx, 1+len(rest), 1+len(rest), names)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := a.provider(in[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, in[1:], nil
+}
+
 // environmentsFor resolves --env for a provider: the flag's value (checked),
 // or every enabled environment when it is empty.
 func (a *app) environmentsFor(p *providers.Provider, flag string) ([]string, error) {

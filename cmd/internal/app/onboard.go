@@ -28,11 +28,7 @@ func (a *app) onboardCommand() *cli.Command {
 var errQuit = errors.New("quit")
 
 func (a *app) onboard(ctx *cli.Context) error {
-	in, err := a.args(ctx, 1, 1, "one provider ID")
-	if err != nil {
-		return err
-	}
-	p, err := a.provider(in[0])
+	p, _, err := a.providerArgs(ctx)
 	if err != nil {
 		return err
 	}

@@ -65,11 +65,7 @@ func (a *app) mfaEnvironments(p *providers.Provider, flag string) ([]string, err
 }
 
 func (a *app) otpEnroll(ctx *cli.Context) error {
-	in, err := a.args(ctx, 1, 1, "one provider ID")
-	if err != nil {
-		return err
-	}
-	p, err := a.provider(in[0])
+	p, _, err := a.providerArgs(ctx)
 	if err != nil {
 		return err
 	}
@@ -119,11 +115,7 @@ type otpCodeJSON struct {
 }
 
 func (a *app) otpCode(ctx *cli.Context) error {
-	in, err := a.args(ctx, 1, 1, "one provider ID")
-	if err != nil {
-		return err
-	}
-	p, err := a.provider(in[0])
+	p, _, err := a.providerArgs(ctx)
 	if err != nil {
 		return err
 	}

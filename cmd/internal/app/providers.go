@@ -155,11 +155,7 @@ func detail(p *providers.Provider) providerDetail {
 }
 
 func (a *app) providersShow(ctx *cli.Context) error {
-	in, err := a.args(ctx, 1, 1, "one provider ID")
-	if err != nil {
-		return err
-	}
-	p, err := a.provider(in[0])
+	p, _, err := a.providerArgs(ctx)
 	if err != nil {
 		return err
 	}

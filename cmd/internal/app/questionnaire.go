@@ -48,23 +48,24 @@ func (a *app) questionnaireCommand() *cli.Command {
 	}
 }
 
-// questionnaireProvider looks up a provider that has a questionnaire.
-func (a *app) questionnaireProvider(id string) (*providers.Provider, error) {
-	p, err := a.provider(id)
+// questionnaireArgs reads a provider ID (and rest) like providerArgs, and
+// refuses providers without a questionnaire.
+func (a *app) questionnaireArgs(ctx *cli.Context, rest ...string) (*providers.Provider, []string, error) {
+	p, in, err := a.providerArgs(ctx, rest...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(p.Questionnaire) == 0 {
 		var with []string
-		reg, _ := a.registry()
+		reg, _ := a.registry() // loaded by providerArgs
 		for _, q := range reg.All() {
 			if len(q.Questionnaire) > 0 {
 				with = append(with, q.ID)
 			}
 		}
-		return nil, usageError(fmt.Errorf("%s has no questionnaire", p.ID), "providers with one: "+strings.Join(with, ", "))
+		return nil, nil, usageError(fmt.Errorf("%s has no questionnaire", p.ID), "providers with one: "+strings.Join(with, ", "))
 	}
-	return p, nil
+	return p, in, nil
 }
 
 type questionnaireJSON struct {
@@ -93,11 +94,7 @@ type signOffJSON struct {
 }
 
 func (a *app) questionnaireShow(ctx *cli.Context) error {
-	in, err := a.args(ctx, 1, 1, "one provider ID")
-	if err != nil {
-		return err
-	}
-	p, err := a.questionnaireProvider(in[0])
+	p, _, err := a.questionnaireArgs(ctx)
 	if err != nil {
 		return err
 	}
@@ -160,21 +157,17 @@ func (a *app) questionnaireShow(ctx *cli.Context) error {
 }
 
 func (a *app) questionnaireAnswer(ctx *cli.Context) error {
-	in, err := a.args(ctx, 2, 2, "a provider ID and a question ID")
+	p, in, err := a.questionnaireArgs(ctx, "a question ID")
 	if err != nil {
 		return err
 	}
-	p, err := a.questionnaireProvider(in[0])
-	if err != nil {
-		return err
-	}
-	q, ok := p.Question(in[1])
+	q, ok := p.Question(in[0])
 	if !ok {
 		ids := make([]string, len(p.Questionnaire))
 		for i, q := range p.Questionnaire {
 			ids[i] = q.ID
 		}
-		err := &providers.UnknownError{What: "question", Name: in[1], Suggestion: providers.Suggest(in[1], ids), Known: ids}
+		err := &providers.UnknownError{What: "question", Name: in[0], Suggestion: providers.Suggest(in[0], ids), Known: ids}
 		return usageError(fmt.Errorf("%s: %w", p.ID, err), "acctsetup questionnaire show "+p.ID+" lists the questions")
 	}
 	text := strings.TrimSpace(ctx.String(flgAnswer))
@@ -208,11 +201,7 @@ func (a *app) saveAnswer(ctx context.Context, p *providers.Provider, q providers
 }
 
 func (a *app) questionnaireSignoff(ctx *cli.Context) error {
-	in, err := a.args(ctx, 1, 1, "one provider ID")
-	if err != nil {
-		return err
-	}
-	p, err := a.questionnaireProvider(in[0])
+	p, _, err := a.questionnaireArgs(ctx)
 	if err != nil {
 		return err
 	}

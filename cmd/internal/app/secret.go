@@ -78,15 +78,11 @@ func (a *app) credentialEnvironment(p *providers.Provider, c providers.Credentia
 }
 
 func (a *app) secretSet(ctx *cli.Context) error {
-	in, err := a.args(ctx, 2, 2, "a provider ID and a credential field")
+	p, in, err := a.providerArgs(ctx, "a credential field")
 	if err != nil {
 		return err
 	}
-	p, err := a.provider(in[0])
-	if err != nil {
-		return err
-	}
-	c, err := lookupCredential(p, in[1])
+	c, err := lookupCredential(p, in[0])
 	if err != nil {
 		return err
 	}

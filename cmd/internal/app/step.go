@@ -84,15 +84,11 @@ func lookupStep(p *providers.Provider, id string) (providers.Step, error) {
 }
 
 func (a *app) stepChange(ctx *cli.Context, to checklists.Status) error {
-	in, err := a.args(ctx, 2, 2, "a provider ID and a step ID")
+	p, in, err := a.providerArgs(ctx, "a step ID")
 	if err != nil {
 		return err
 	}
-	p, err := a.provider(in[0])
-	if err != nil {
-		return err
-	}
-	step, err := lookupStep(p, in[1])
+	step, err := lookupStep(p, in[0])
 	if err != nil {
 		return err
 	}
