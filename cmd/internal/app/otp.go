@@ -46,11 +46,16 @@ func (a *app) otpCommand() *cli.Command {
 	}
 }
 
-// mfaEnvironments returns the environments whose checklist has an mfa step.
-func (a *app) mfaEnvironments(p *providers.Provider, flag string) ([]string, error) {
-	envs, err := a.environmentsFor(p, flag)
+// mfaArgs reads the provider argument and resolves --env to the
+// environments whose checklist has an mfa step.
+func (a *app) mfaArgs(ctx *cli.Context) (*providers.Provider, []string, error) {
+	p, _, err := a.providerArgs(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	envs, err := a.environmentsFor(p, ctx.String(flgEnv))
+	if err != nil {
+		return nil, nil, err
 	}
 	var out []string
 	for _, env := range envs {
@@ -59,21 +64,17 @@ func (a *app) mfaEnvironments(p *providers.Provider, flag string) ([]string, err
 		}
 	}
 	if len(out) == 0 {
-		return nil, usageError(fmt.Errorf("%s has no portal login MFA to keep in %s", p.ID, strings.Join(envs, " or ")))
+		return nil, nil, usageError(fmt.Errorf("%s has no portal login MFA to keep in %s", p.ID, strings.Join(envs, " or ")))
 	}
-	return out, nil
+	return p, out, nil
 }
 
 func (a *app) otpEnroll(ctx *cli.Context) error {
-	p, _, err := a.providerArgs(ctx)
+	p, envs, err := a.mfaArgs(ctx)
 	if err != nil {
 		return err
 	}
-	envs, err := a.mfaEnvironments(p, ctx.String(flgEnv))
-	if err != nil {
-		return err
-	}
-	seed, err := a.readSecretLine("otpauth:// URI or base32 seed: ")
+	seed, err := a.readValue("otpauth:// URI or base32 seed: ", true)
 	if err != nil {
 		return failure(err)
 	}
@@ -101,12 +102,6 @@ func (a *app) otpEnroll(ctx *cli.Context) error {
 	return nil
 }
 
-// readSecretLine reads one secret: hidden on a terminal, else all of
-// standard input.
-func (a *app) readSecretLine(prompt string) (string, error) {
-	return a.readValue(prompt, true)
-}
-
 type otpCodeJSON struct {
 	Provider    string `json:"provider"`
 	Environment string `json:"environment"`
@@ -115,11 +110,7 @@ type otpCodeJSON struct {
 }
 
 func (a *app) otpCode(ctx *cli.Context) error {
-	p, _, err := a.providerArgs(ctx)
-	if err != nil {
-		return err
-	}
-	envs, err := a.mfaEnvironments(p, ctx.String(flgEnv))
+	p, envs, err := a.mfaArgs(ctx)
 	if err != nil {
 		return err
 	}
