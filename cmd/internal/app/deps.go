@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/acctsetup/acctsetup/checklists"
@@ -177,7 +176,7 @@ func (a *app) store(ctx context.Context) (checklists.Store, error) {
 		return nil, usageError(err, "set [state] dsn in acctsetup.toml to sqlite://PATH or postgres://USER@HOST/DB")
 	}
 	if created {
-		a.notef("created the state store %s", a.display(cfg.StateDSN()))
+		a.notef("created the state store %s", display(strings.TrimPrefix(cfg.StateDSN(), "sqlite://")))
 	}
 	a.deps.store = s
 	return s, nil
@@ -204,7 +203,7 @@ func (a *app) vault() (vault.Vault, error) {
 		return nil, backendError(err)
 	}
 	if created {
-		a.notef("created the age identity %s (mode 0600); back it up: without it the vault cannot be read", a.display(idPath))
+		a.notef("created the age identity %s (mode 0600); back it up: without it the vault cannot be read", display(idPath))
 	}
 	recipients, err := agevault.ParseRecipients(cfg.Vault.Recipients)
 	if err != nil {
@@ -225,31 +224,16 @@ func (a *app) vaultExists() bool {
 	return err == nil
 }
 
-// display shortens a path or DSN relative to the working directory.
-func (a *app) display(p string) string {
-	scheme := ""
-	if s, rest, ok := cutScheme(p); ok {
-		scheme, p = s, rest
+// display shortens a path to be relative to the working directory when it
+// lies below it, as a person would type it.
+func display(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
 	}
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, p); err == nil && !slices.Contains([]string{"..", "."}, rel) && !filepath.IsAbs(rel) && rel[:min(2, len(rel))] != ".." {
-			p = rel
-		}
+	rel, err := filepath.Rel(wd, path)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return path
 	}
-	if scheme == "sqlite" {
-		return p
-	}
-	if scheme != "" {
-		return scheme + "://" + p
-	}
-	return p
-}
-
-func cutScheme(s string) (scheme, rest string, ok bool) {
-	for i := 0; i+2 < len(s); i++ {
-		if s[i:i+3] == "://" {
-			return s[:i], s[i+3:], true
-		}
-	}
-	return "", s, false
+	return rel
 }

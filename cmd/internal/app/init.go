@@ -118,7 +118,7 @@ func (a *app) init(force bool) error {
 	}
 	a.printf("wrote %s\n", path)
 	if created {
-		a.printf("created your age identity %s (mode 0600): back it up, never commit it\n", a.display(idPath))
+		a.printf("created your age identity %s (mode 0600): back it up, never commit it\n", display(idPath))
 	}
 	a.printf("your vault recipient: %s\nnext: acctsetup check\n", identity.Recipient())
 	return nil
