@@ -43,3 +43,35 @@ type Vault interface {
 	// It never contains the value and does not check that the value exists.
 	Reference(ref Ref) string
 }
+
+// BulkReader is implemented by backends that can read every secret in one
+// round trip: one decryption of an age file, one API call to a password
+// manager whose service accounts have few reads an hour. Use [ReadAll].
+type BulkReader interface {
+	// GetAll returns every stored value by ref.
+	GetAll(ctx context.Context) (map[Ref]Secret, error)
+}
+
+// ReadAll returns every value v stores, in one round trip when v is a
+// [BulkReader], else by List and one Get each.
+func ReadAll(ctx context.Context, v Vault) (map[Ref]Secret, error) {
+	if b, ok := v.(BulkReader); ok {
+		return b.GetAll(ctx)
+	}
+	entries, err := v.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all := make(map[Ref]Secret, len(entries))
+	for _, e := range entries {
+		s, err := v.Get(ctx, e.Ref)
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted since List
+		}
+		if err != nil {
+			return nil, err
+		}
+		all[e.Ref] = s
+	}
+	return all, nil
+}

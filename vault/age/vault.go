@@ -18,7 +18,10 @@ type Vault struct {
 	recipients   []age.Recipient
 }
 
-var _ vault.Vault = (*Vault)(nil)
+var (
+	_ vault.Vault      = (*Vault)(nil)
+	_ vault.BulkReader = (*Vault)(nil)
+)
 
 // Option configures [Open].
 type Option func(*Vault)
@@ -116,6 +119,22 @@ func (v *Vault) List(ctx context.Context) ([]vault.Entry, error) {
 		entries = append(entries, vault.Entry{Ref: s.ref(), UpdatedAt: s.UpdatedAt})
 	}
 	return entries, nil
+}
+
+// GetAll implements [vault.BulkReader]: one decryption for every value.
+func (v *Vault) GetAll(ctx context.Context) (map[vault.Ref]vault.Secret, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("agevault: read all: %w", err)
+	}
+	c, err := v.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all := make(map[vault.Ref]vault.Secret, len(c.secrets))
+	for ref, s := range c.secrets {
+		all[ref] = vault.NewSecret(s.Value)
+	}
+	return all, nil
 }
 
 // Reference implements [vault.Vault]; it returns "age://" + ref.String().

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) vault.Vault) {
 		{"SetGet", testSetGet},
 		{"Overwrite", testOverwrite},
 		{"List", testList},
+		{"ReadAll", testReadAll},
 		{"Delete", testDelete},
 		{"DeleteMissing", testDeleteMissing},
 		{"ConcurrentSet", testConcurrentSet},
@@ -128,6 +129,30 @@ func testOverwrite(t *testing.T, v vault.Vault) {
 	}
 	if len(entries) != 1 {
 		t.Errorf("List() after overwrite has %d entries, want 1", len(entries))
+	}
+}
+
+// testReadAll checks vault.ReadAll, which uses the backend's GetAll when it
+// has one: every value, exactly, and nothing else.
+func testReadAll(t *testing.T, v vault.Vault) {
+	all, err := vault.ReadAll(context.Background(), v)
+	if err != nil || len(all) != 0 {
+		t.Fatalf("ReadAll() on empty vault = %v, %v; want none", all, err)
+	}
+	for _, ref := range []vault.Ref{refA, refB, refC} {
+		mustSet(t, v, ref, value(ref.String()))
+	}
+	all, err = vault.ReadAll(context.Background(), v)
+	if err != nil {
+		t.Fatalf("ReadAll() error = %v", err)
+	}
+	if len(all) != 3 {
+		t.Errorf("ReadAll() has %d values, want 3", len(all))
+	}
+	for _, ref := range []vault.Ref{refA, refB, refC} {
+		if got := all[ref]; got.Reveal() != value(ref.String()).Reveal() {
+			t.Errorf("ReadAll()[%s] is not the value set", ref)
+		}
 	}
 }
 

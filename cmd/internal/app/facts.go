@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"github.com/acctsetup/acctsetup/checklists"
 	"github.com/acctsetup/acctsetup/providers"
@@ -74,26 +73,19 @@ func (a *app) loadSnapshot(ctx context.Context, withValues bool) (*snapshot, err
 	return s, nil
 }
 
-// readVault reads every value once, to check formats and compare
-// environments; values stay in memory for this run only.
+// readVault reads every value in one round trip, to check formats and
+// compare environments; values stay in memory for this run only.
 func (a *app) readVault(ctx context.Context, s *snapshot) error {
 	v, err := a.vault()
 	if err != nil {
 		return err
 	}
-	entries, err := v.List(ctx)
+	all, err := vault.ReadAll(ctx, v)
 	if err != nil {
 		return backendError(err, "check the vault file and ACCTSETUP_AGE_IDENTITY")
 	}
-	for _, e := range entries {
-		val, err := v.Get(ctx, e.Ref)
-		if errors.Is(err, vault.ErrNotFound) {
-			continue // removed since List
-		}
-		if err != nil {
-			return backendError(err)
-		}
-		s.values[e.Ref.String()] = val
+	for ref, val := range all {
+		s.values[ref.String()] = val
 	}
 	return nil
 }
