@@ -41,11 +41,12 @@ func (a *app) config() (*config.Config, error) {
 		return a.deps.cfg, nil
 	}
 	cfg, err := config.Load(a.globals.configPath, a.globals.configExplicit)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, usageError(err, fmt.Sprintf("check the path, or write one with: acctsetup init --config %s", a.globals.configPath))
-	}
 	if err != nil {
 		return nil, usageError(err, "fix the file, or run acctsetup init --force to write a fresh one")
+	}
+	if cfg.Missing != "" {
+		a.notef("%s does not exist: using the embedded defaults in %s (acctsetup init --config %s writes it)",
+			cfg.Missing, display(cfg.Dir), cfg.Missing)
 	}
 	a.deps.cfg = cfg
 	return cfg, nil

@@ -34,6 +34,9 @@ type Config struct {
 	// Dir is what relative paths are relative to: the file's folder, or
 	// the working directory for the defaults.
 	Dir string `toml:"-"`
+	// Missing is the explicitly named config file that did not exist, so
+	// that the defaults apply beside it.
+	Missing string `toml:"-"`
 
 	loc tomlfile.Locator
 }
@@ -118,17 +121,23 @@ func (c *Config) fill() {
 	}
 }
 
-// Load reads the config file at path. When the file does not exist and
-// explicit is false (no --config, no ACCTSETUP_CONFIG), the defaults apply,
-// relative to the working directory.
+// Load reads the config file at path. When the file does not exist, the
+// embedded defaults apply, relative to the folder it would be in: the
+// working directory for the default path, the named file's folder for
+// --config or ACCTSETUP_CONFIG (explicit), which Missing then records so
+// the command can say so.
 func Load(path string, explicit bool) (*Config, error) {
 	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) && !explicit {
-		wd, err := os.Getwd()
+	if errors.Is(err, os.ErrNotExist) {
+		abs, err := filepath.Abs(path)
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		return Defaults(wd), nil
+		c := Defaults(filepath.Dir(abs))
+		if explicit {
+			c.Missing = path
+		}
+		return c, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("config: read %s: %w", path, err)

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -128,8 +127,9 @@ func TestLoad(t *testing.T) {
 	if err != nil || c.File != "" {
 		t.Fatalf("Load without a file = %+v, %v; want the defaults", c, err)
 	}
-	if _, err := Load("missing.toml", true); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Load(explicit missing) error = %v, want one wrapping os.ErrNotExist", err)
+	c, err = Load(filepath.Join("team", "missing.toml"), true)
+	if err != nil || c.Missing != filepath.Join("team", "missing.toml") || filepath.Base(c.Dir) != "team" {
+		t.Errorf("Load(explicit missing) = %+v, %v; want the defaults beside it, Missing set", c, err)
 	}
 	if err := os.WriteFile(DefaultFile, []byte("[[providers]]\nid = \"xero\"\n"), 0o644); err != nil {
 		t.Fatal(err)
