@@ -154,15 +154,24 @@ func missing(p *providers.Provider, env string, s providers.Step, f Facts) []str
 // a missing or stale sign-off.
 func QuestionnaireGaps(p *providers.Provider, env string, f Facts) []string {
 	var gaps []string
-	for _, q := range p.Questionnaire {
-		if a, ok := f.Answers[q.ID]; q.Required && (!ok || strings.TrimSpace(a.Text) == "") {
-			gaps = append(gaps, fmt.Sprintf("question %s is not answered", q.ID))
-		}
+	for _, q := range Unanswered(p, f.Answers) {
+		gaps = append(gaps, fmt.Sprintf("question %s is not answered", q.ID))
 	}
 	if gap := SignOffGap(env, f); gap != "" {
 		gaps = append(gaps, gap)
 	}
 	return gaps
+}
+
+// Unanswered returns the required questions with no answer, in order.
+func Unanswered(p *providers.Provider, answers map[string]Answer) []providers.Question {
+	var out []providers.Question
+	for _, q := range p.Questionnaire {
+		if a, ok := answers[q.ID]; q.Required && (!ok || strings.TrimSpace(a.Text) == "") {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // SignOffGap says why the production questionnaire lacks a valid sign-off:

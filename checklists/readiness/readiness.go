@@ -154,11 +154,9 @@ func (f *findings) step(st checklists.StepStatus, facts checklists.Facts) {
 		f.add(Error, "mfa-not-enrolled", s.ID, "MFA for the shared portal login is not enrolled: "+title,
 			f.cmd("otp enroll %s", f.p.ID))
 	case providers.KindQuestionnaire:
-		for _, q := range f.p.Questionnaire {
-			if a, ok := facts.Answers[q.ID]; q.Required && (!ok || strings.TrimSpace(a.Text) == "") {
-				f.add(Error, "question-unanswered", q.ID, fmt.Sprintf("required question %s is not answered: %s", q.ID, q.Text),
-					fmt.Sprintf("acctsetup questionnaire answer %s %s", f.p.ID, q.ID))
-			}
+		for _, q := range checklists.Unanswered(f.p, facts.Answers) {
+			f.add(Error, "question-unanswered", q.ID, fmt.Sprintf("required question %s is not answered: %s", q.ID, q.Text),
+				fmt.Sprintf("acctsetup questionnaire answer %s %s", f.p.ID, q.ID))
 		}
 		if gap := checklists.SignOffGap(f.env, facts); gap != "" {
 			f.add(Error, "questionnaire-signoff", s.ID, "the questionnaire needs a compliance sign-off: "+gap,

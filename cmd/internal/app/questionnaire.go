@@ -217,10 +217,8 @@ func (a *app) questionnaireSignoff(ctx *cli.Context) error {
 		return err
 	}
 	var unanswered []string
-	for _, q := range p.Questionnaire {
-		if an, ok := snap.answers[p.ID][q.ID]; q.Required && (!ok || strings.TrimSpace(an.Text) == "") {
-			unanswered = append(unanswered, q.ID)
-		}
+	for _, q := range checklists.Unanswered(p, snap.answers[p.ID]) {
+		unanswered = append(unanswered, q.ID)
 	}
 	if len(unanswered) > 0 {
 		return failure(fmt.Errorf("cannot sign off %s: %s not answered: %s", p.ID,
