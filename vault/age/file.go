@@ -100,7 +100,7 @@ func (v *Vault) read() (*contents, error) {
 func (v *Vault) decryptError(err error) error {
 	var noMatch *age.NoIdentityMatchError
 	if !errors.As(err, &noMatch) && !errors.Is(err, age.ErrIncorrectIdentity) {
-		return fmt.Errorf("agevault: decrypt vault file %q: %w", v.path, err)
+		return fmt.Errorf("agevault: vault file %q is damaged or truncated: %w", v.path, err)
 	}
 	id := "identity"
 	if v.identityPath != "" {

@@ -183,7 +183,8 @@ func (a *app) store(ctx context.Context) (checklists.Store, error) {
 	return s, nil
 }
 
-// vault opens the configured vault.
+// vault opens the configured vault, creating the age identity on first
+// use; commands that only read use vaultToRead.
 func (a *app) vault() (vault.Vault, error) {
 	if a.deps.vault != nil {
 		return a.deps.vault, nil
@@ -214,15 +215,23 @@ func (a *app) vault() (vault.Vault, error) {
 	return a.deps.vault, nil
 }
 
-// vaultExists reports whether a vault has been written yet; reading an
-// absent age vault needs no identity.
-func (a *app) vaultExists() bool {
-	cfg := a.deps.cfg
-	if cfg.Vault.Backend != "age" {
-		return true
+// vaultHint is the advice for an age vault that cannot be read or written.
+const vaultHint = "if the identity does not match, point ACCTSETUP_AGE_IDENTITY at the right one; " +
+	"if the file is damaged, restore it from a backup; a teammate whose key is a recipient can read it too"
+
+// vaultToRead opens the vault for reading, or returns nil when none has
+// been written yet: reading an absent vault must not create an identity.
+func (a *app) vaultToRead() (vault.Vault, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
 	}
-	_, err := os.Stat(cfg.Path(cfg.Vault.Path))
-	return err == nil
+	if cfg.Vault.Backend == "age" {
+		if _, err := os.Stat(cfg.Path(cfg.Vault.Path)); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	return a.vault()
 }
 
 // display shortens a path to be relative to the working directory when it

@@ -65,7 +65,7 @@ func (a *app) loadSnapshot(ctx context.Context, withValues bool) (*snapshot, err
 			s.signoff[so.Provider+"/"+so.Environment] = so
 		}
 	}
-	if withValues && a.vaultExists() {
+	if withValues {
 		if err := a.readVault(ctx, s); err != nil {
 			return nil, err
 		}
@@ -76,13 +76,13 @@ func (a *app) loadSnapshot(ctx context.Context, withValues bool) (*snapshot, err
 // readVault reads every value in one round trip, to check formats and
 // compare environments; values stay in memory for this run only.
 func (a *app) readVault(ctx context.Context, s *snapshot) error {
-	v, err := a.vault()
-	if err != nil {
+	v, err := a.vaultToRead()
+	if err != nil || v == nil {
 		return err
 	}
 	all, err := vault.ReadAll(ctx, v)
 	if err != nil {
-		return backendError(err, "check the vault file and ACCTSETUP_AGE_IDENTITY")
+		return backendError(err, vaultHint)
 	}
 	for ref, val := range all {
 		s.values[ref.String()] = val

@@ -114,17 +114,20 @@ func (a *app) otpCode(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := a.vault()
+	v, err := a.vaultToRead()
 	if err != nil {
 		return err
 	}
 	env := envs[0]
-	uri, err := v.Get(ctx.Context, vault.Ref{Provider: p.ID, Environment: env, Field: mfaField})
+	uri, err := vault.Secret{}, vault.ErrNotFound
+	if v != nil {
+		uri, err = v.Get(ctx.Context, vault.Ref{Provider: p.ID, Environment: env, Field: mfaField})
+	}
 	if errors.Is(err, vault.ErrNotFound) {
 		return failure(fmt.Errorf("no TOTP seed is enrolled for %s %s", p.ID, env), fmt.Sprintf("acctsetup otp enroll %s --env %s", p.ID, env))
 	}
 	if err != nil {
-		return backendError(err)
+		return backendError(err, vaultHint)
 	}
 	key, err := totp.Parse(uri.Reveal())
 	if err != nil {
@@ -164,7 +167,7 @@ func (a *app) storeSecret(ctx context.Context, p *providers.Provider, env, field
 	}
 	ref := vault.Ref{Provider: p.ID, Environment: env, Field: field}
 	if err := v.Set(ctx, ref, vault.NewSecret(value)); err != nil {
-		return backendError(err)
+		return backendError(err, vaultHint)
 	}
 	now := a.now()
 	meta := checklists.SecretMeta{Provider: p.ID, Environment: env, Field: field, Reference: v.Reference(ref), SetAt: now, SetBy: a.actor(), ExpiresAt: expires}
