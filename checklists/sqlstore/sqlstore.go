@@ -80,7 +80,17 @@ func Open(ctx context.Context, dsn string) (s *Store, created bool, err error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("sqlstore: open %s: %w: %w", path, checklists.ErrUnavailable, err)
 	}
-	s, err = OpenDB(ctx, db)
+	// Processes opening a new file at once race to switch it to WAL mode,
+	// and SQLite reports that race as busy without waiting on the busy
+	// timeout; waiting and trying again is SQLite's own advice.
+	deadline := time.Now().Add(busyTimeout)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		s, err = OpenDB(ctx, db)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(wait)
+	}
 	if err != nil {
 		db.Close()
 		return nil, false, fmt.Errorf("sqlstore: %s: %w", path, err)
@@ -175,12 +185,16 @@ func (s *Store) change(ctx context.Context, ev audit.Event, fn func(tx *sql.Tx) 
 // process held it past the busy timeout, or the caller gave up) as
 // checklists.ErrUnavailable.
 func unavailable(err error) error {
-	var se *sqlite.Error
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED)) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || isBusy(err) {
 		return fmt.Errorf("%w: %w", checklists.ErrUnavailable, err)
 	}
 	return err
+}
+
+// isBusy reports whether SQLite said another connection holds the lock.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED)
 }
 
 func appendEvent(ctx context.Context, tx *sql.Tx, ev audit.Event) error {
