@@ -55,11 +55,11 @@ func (a *app) onboard(ctx *cli.Context) error {
 func (a *app) onboardEnvironment(ctx context.Context, p *providers.Provider, env string) error {
 	a.printf("%s, %s environment\n", p.Name, env)
 	steps := p.StepsFor(env)
+	snap, err := a.loadSnapshot(ctx, true)
+	if err != nil {
+		return err
+	}
 	for i, step := range steps {
-		snap, err := a.loadSnapshot(ctx, true)
-		if err != nil {
-			return err
-		}
 		statuses := checklists.Evaluate(p, env, snap.facts(p, env))
 		st := statuses[i]
 		if st.Status == checklists.Done {
@@ -80,10 +80,10 @@ func (a *app) onboardEnvironment(ctx context.Context, p *providers.Provider, env
 		if err := a.onboardStep(ctx, p, env, step, snap.facts(p, env)); err != nil {
 			return err
 		}
-	}
-	snap, err := a.loadSnapshot(ctx, true)
-	if err != nil {
-		return err
+		// The answer may have changed this step and unblocked later ones.
+		if snap, err = a.loadSnapshot(ctx, true); err != nil {
+			return err
+		}
 	}
 	done, total := checklists.Progress(checklists.Evaluate(p, env, snap.facts(p, env)))
 	a.printf("\n%s %s: %d of %d steps done. Check readiness with: acctsetup check %s --env %s\n\n", p.ID, env, done, total, p.ID, env)

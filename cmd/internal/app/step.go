@@ -54,19 +54,21 @@ func (a *app) stepCommand() *cli.Command {
 	}
 }
 
-// derivedHint tells how a derived step gets done instead.
-func derivedHint(p *providers.Provider, s providers.Step, env string) string {
+// derivedError refuses to set a derived step by hand, naming what its
+// status comes from and the command that changes that.
+func derivedError(p *providers.Provider, s providers.Step, env string, to checklists.Status) error {
 	envFlag := ""
 	if env != "" {
 		envFlag = " --env " + env
 	}
+	source, hint := "the questionnaire answers", fmt.Sprintf("answer the questionnaire instead: acctsetup questionnaire show %s", p.ID)
 	switch s.Kind {
 	case providers.KindCredential:
-		return fmt.Sprintf("store the credentials instead: acctsetup secret set %s %s%s", p.ID, s.Credentials[0], envFlag)
+		source, hint = "the vault", fmt.Sprintf("store the credentials instead: acctsetup secret set %s %s%s", p.ID, s.Credentials[0], envFlag)
 	case providers.KindMFA:
-		return fmt.Sprintf("enrol the TOTP seed instead: acctsetup otp enroll %s%s", p.ID, envFlag)
+		source, hint = "the enrolled TOTP seed", fmt.Sprintf("enrol the TOTP seed instead: acctsetup otp enroll %s%s", p.ID, envFlag)
 	}
-	return fmt.Sprintf("answer the questionnaire instead: acctsetup questionnaire show %s", p.ID)
+	return usageError(fmt.Errorf("%s is a %s step: its status comes from %s, not from step %s", s.ID, s.Kind, source, verb(to)), hint)
 }
 
 // lookupStep finds a step, suggesting the closest ID on a typo.
@@ -94,9 +96,7 @@ func (a *app) stepChange(ctx *cli.Context, to checklists.Status) error {
 	}
 	envFlag := ctx.String(flgEnv)
 	if step.Kind.Derived() {
-		return usageError(fmt.Errorf("%s is a %s step: its status comes from %s, not from step %s",
-			step.ID, step.Kind, map[providers.StepKind]string{providers.KindCredential: "the vault", providers.KindMFA: "the enrolled TOTP seed",
-				providers.KindQuestionnaire: "the questionnaire answers"}[step.Kind], verb(to)), derivedHint(p, step, envFlag))
+		return derivedError(p, step, envFlag, to)
 	}
 	evidence, note := strings.TrimSpace(ctx.String(flgEvidence)), strings.TrimSpace(ctx.String(flgNote))
 	switch {
@@ -112,24 +112,11 @@ func (a *app) stepChange(ctx *cli.Context, to checklists.Status) error {
 	if err != nil {
 		return err
 	}
-	snap, err := a.loadSnapshot(ctx.Context, to == checklists.Done)
-	if err != nil {
-		return err
-	}
-	force := ctx.Bool(flgForce)
 	// Check every environment before changing any, so a refusal changes nothing.
-	var undoneBy = map[string][]string{}
-	for _, env := range envs {
-		if to != checklists.Done {
-			continue
-		}
-		statuses := checklists.Evaluate(p, env, snap.facts(p, env))
-		if undone := checklists.UndoneDependencies(step, statuses); len(undone) > 0 {
-			if !force {
-				return failure(fmt.Errorf("%s depends on steps not done in %s: %s", stepRef(p, env, step.ID), env, strings.Join(undone, ", ")),
-					fmt.Sprintf("do them first (acctsetup status %s --env %s), or record it anyway with --force", p.ID, env))
-			}
-			undoneBy[env] = undone
+	undoneBy := map[string][]string{}
+	if to == checklists.Done {
+		if undoneBy, err = a.undoneDependencies(ctx, p, step, envs); err != nil {
+			return err
 		}
 	}
 	for _, env := range envs {
@@ -138,6 +125,28 @@ func (a *app) stepChange(ctx *cli.Context, to checklists.Status) error {
 		}
 	}
 	return nil
+}
+
+// undoneDependencies returns, by environment, the dependencies of step that
+// are not done. Without --force any is a refusal.
+func (a *app) undoneDependencies(ctx *cli.Context, p *providers.Provider, step providers.Step, envs []string) (map[string][]string, error) {
+	snap, err := a.loadSnapshot(ctx.Context, true)
+	if err != nil {
+		return nil, err
+	}
+	undoneBy := map[string][]string{}
+	for _, env := range envs {
+		undone := checklists.UndoneDependencies(step, checklists.Evaluate(p, env, snap.facts(p, env)))
+		switch {
+		case len(undone) == 0:
+		case !ctx.Bool(flgForce):
+			return nil, failure(fmt.Errorf("%s depends on steps not done in %s: %s", stepRef(p, env, step.ID), env, strings.Join(undone, ", ")),
+				fmt.Sprintf("do them first (acctsetup status %s --env %s), or record it anyway with --force", p.ID, env))
+		default:
+			undoneBy[env] = undone
+		}
+	}
+	return undoneBy, nil
 }
 
 // recordStep saves a person's change to a step with its audit event.
