@@ -1,0 +1,39 @@
+// Package mailbox reads the team mailbox over IMAP (go-imap v2) and decides
+// what each provider e-mail means: which provider speaks, whether the sender
+// is authentic by the receiving server's Authentication-Results, and which
+// checklist step the message may advance. It never writes to the state store
+// itself; callers record what it reports.
+package mailbox
+
+import "time"
+
+// MaxText is the most of a message's text a scan fetches: enough for any
+// approval notice, never a whole attachment.
+const MaxText = 64 << 10
+
+// Message is what a scan fetched of one e-mail: the header fields matching
+// needs and at most MaxText bytes of its text.
+type Message struct {
+	Folder      string
+	UIDValidity uint32
+	UID         uint32
+	Size        int64 // the whole message's size on the server (RFC822.SIZE)
+
+	MessageID string    // the Message-ID header without angle brackets; "" if absent
+	From      string    // the From header's address, lower case
+	Subject   string    // decoded (RFC 2047 and the charset), whitespace folded
+	Date      time.Time // the Date header; zero if absent or unreadable
+	// AuthResults holds the raw Authentication-Results header values in
+	// header order: the first is the one the receiving server added last.
+	AuthResults []string
+	Text        []byte // the start of the body, at most MaxText bytes
+}
+
+// Checkpoint is where the last scan of one folder stopped. A changed
+// UIDValidity means the server renumbered the folder: the scan starts again
+// from the first message.
+type Checkpoint struct {
+	Folder      string
+	UIDValidity uint32
+	LastUID     uint32
+}
