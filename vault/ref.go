@@ -50,3 +50,14 @@ func (r Ref) Validate() error {
 	}
 	return nil
 }
+
+// ParseReference parses a reference of the form scheme + "://" +
+// ref.String(), as backends that name secrets by their Ref write them
+// (for example "age://xero/production/client_id").
+func ParseReference(scheme, reference string) (Ref, error) {
+	rest, ok := strings.CutPrefix(reference, scheme+"://")
+	if !ok {
+		return Ref{}, fmt.Errorf("vault: reference %q is not a %s:// reference", reference, scheme)
+	}
+	return ParseRef(rest)
+}

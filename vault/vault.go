@@ -15,10 +15,35 @@ import (
 // Ref has no value. Test for it with errors.Is.
 var ErrNotFound = errors.New("vault: secret not found")
 
-// Entry describes one stored secret. It carries metadata only, never the value.
+// Meta is a secret's history, stored beside its value so that it travels
+// with the secret when a team moves between backends. It never holds the
+// value. Times are in UTC; backends keep at least whole seconds.
+type Meta struct {
+	SetAt     time.Time // when the value was stored by "secret set"
+	SetBy     string    // who stored it
+	RotatedAt time.Time // when it was last replaced by "secret rotate"; zero if never
+	RotatedBy string
+	ExpiresAt time.Time // when it stops being valid; zero if it does not expire
+}
+
+// UpdatedAt returns when the value last changed: RotatedAt, else SetAt.
+func (m Meta) UpdatedAt() time.Time {
+	if !m.RotatedAt.IsZero() {
+		return m.RotatedAt
+	}
+	return m.SetAt
+}
+
+// UTC returns m with every time in UTC, as backends store them.
+func UTC(m Meta) Meta {
+	m.SetAt, m.RotatedAt, m.ExpiresAt = m.SetAt.UTC(), m.RotatedAt.UTC(), m.ExpiresAt.UTC()
+	return m
+}
+
+// Entry describes one stored secret: its ref and metadata, never the value.
 type Entry struct {
-	Ref       Ref
-	UpdatedAt time.Time // when the value was last set, in UTC
+	Ref Ref
+	Meta
 }
 
 // Vault is a secret store.
@@ -31,9 +56,9 @@ type Entry struct {
 type Vault interface {
 	// Get returns the value stored for ref.
 	Get(ctx context.Context, ref Ref) (Secret, error)
-	// Set stores value for ref, replacing any previous value, and records
-	// the time of the change.
-	Set(ctx context.Context, ref Ref, value Secret) error
+	// Set stores value and meta for ref, replacing any previous value and
+	// metadata. A zero meta.SetAt is recorded as the time of the call.
+	Set(ctx context.Context, ref Ref, value Secret, meta Meta) error
 	// Delete removes the value stored for ref.
 	Delete(ctx context.Context, ref Ref) error
 	// List returns every stored secret's metadata, sorted by Ref.String().
@@ -42,6 +67,11 @@ type Vault interface {
 	// storing in state (for example "age://xero/production/client_id").
 	// It never contains the value and does not check that the value exists.
 	Reference(ref Ref) string
+	// Resolve returns the value a reference names: one Reference returned,
+	// or any other the backend understands (1Password resolves every
+	// "op://vault/item/field"). A reference to nothing returns an error
+	// wrapping [ErrNotFound].
+	Resolve(ctx context.Context, reference string) (Secret, error)
 }
 
 // BulkReader is implemented by backends that can read every secret in one

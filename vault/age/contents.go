@@ -15,8 +15,10 @@ import (
 	"github.com/acctsetup/acctsetup/vault"
 )
 
-// formatVersion is the version of the decrypted JSON this package reads and writes.
-const formatVersion = 1
+// formatVersion is the version of the decrypted JSON this package writes.
+// It also reads version 1, whose secrets had updated_at instead of the
+// metadata fields; updated_at becomes set_at.
+const formatVersion = 2
 
 // fileJSON is the decrypted file, as documented in the package comment.
 type fileJSON struct {
@@ -29,7 +31,16 @@ type secretJSON struct {
 	Environment string    `json:"environment"`
 	Field       string    `json:"field"`
 	Value       string    `json:"value"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	SetAt       time.Time `json:"set_at,omitzero"`
+	SetBy       string    `json:"set_by,omitempty"`
+	RotatedAt   time.Time `json:"rotated_at,omitzero"`
+	RotatedBy   string    `json:"rotated_by,omitempty"`
+	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+	UpdatedAt   time.Time `json:"updated_at,omitzero"` // version 1 only
+}
+
+func (s secretJSON) meta() vault.Meta {
+	return vault.Meta{SetAt: s.SetAt, SetBy: s.SetBy, RotatedAt: s.RotatedAt, RotatedBy: s.RotatedBy, ExpiresAt: s.ExpiresAt}
 }
 
 func (s secretJSON) ref() vault.Ref {
@@ -41,13 +52,21 @@ type contents struct {
 	secrets map[vault.Ref]secretJSON
 }
 
-func (c *contents) set(ref vault.Ref, value string) {
+func (c *contents) set(ref vault.Ref, value string, meta vault.Meta) {
+	if meta.SetAt.IsZero() {
+		meta.SetAt = time.Now()
+	}
+	meta = vault.UTC(meta)
 	c.secrets[ref] = secretJSON{
 		Provider:    ref.Provider,
 		Environment: ref.Environment,
 		Field:       ref.Field,
 		Value:       value,
-		UpdatedAt:   time.Now().UTC(),
+		SetAt:       meta.SetAt,
+		SetBy:       meta.SetBy,
+		RotatedAt:   meta.RotatedAt,
+		RotatedBy:   meta.RotatedBy,
+		ExpiresAt:   meta.ExpiresAt,
 	}
 }
 
@@ -82,7 +101,7 @@ func unmarshal(data []byte) (*contents, error) {
 	if dec.More() {
 		return nil, errors.New("trailing data after the JSON object")
 	}
-	if f.Version != formatVersion {
+	if f.Version != 1 && f.Version != formatVersion {
 		return nil, fmt.Errorf("unsupported format version %d (want %d)", f.Version, formatVersion)
 	}
 	c := &contents{secrets: make(map[vault.Ref]secretJSON, len(f.Secrets))}
@@ -93,6 +112,12 @@ func unmarshal(data []byte) (*contents, error) {
 		}
 		if _, dup := c.secrets[ref]; dup {
 			return nil, fmt.Errorf("secret %d: duplicate ref %s", i, ref)
+		}
+		switch {
+		case f.Version == 1:
+			s.SetAt, s.UpdatedAt = s.UpdatedAt, time.Time{}
+		case !s.UpdatedAt.IsZero():
+			return nil, fmt.Errorf("secret %d: updated_at belongs to version 1; version %d has set_at", i, formatVersion)
 		}
 		c.secrets[ref] = s
 	}
@@ -111,7 +136,7 @@ func describeJSONError(err error) error {
 	case errors.As(err, &typ):
 		return fmt.Errorf("invalid JSON: field %q has the wrong type", typ.Field)
 	case errors.As(err, &tim):
-		return errors.New("invalid JSON: updated_at is not an RFC 3339 time")
+		return errors.New("invalid JSON: a time is not in RFC 3339 form")
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return errors.New("invalid JSON: truncated")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

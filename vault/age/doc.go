@@ -9,24 +9,29 @@
 //
 // # File format
 //
-// Decrypted, the file is JSON. Secrets are sorted by ref, and updated_at is
-// RFC 3339 in UTC:
+// Decrypted, the file is JSON. Secrets are sorted by ref; times are RFC 3339
+// in UTC, and rotated_at, rotated_by and expires_at are left out when unset:
 //
 //	{
-//	  "version": 1,
+//	  "version": 2,
 //	  "secrets": [
 //	    {
-//	      "provider": "xero",
+//	      "provider": "businesscentral",
 //	      "environment": "production",
-//	      "field": "client_id",
+//	      "field": "client_secret",
 //	      "value": "...",
-//	      "updated_at": "2025-01-02T03:04:05.123456789Z"
+//	      "set_at": "2025-01-02T03:04:05.123456789Z",
+//	      "set_by": "priya@example.com",
+//	      "rotated_at": "2026-06-02T09:00:00Z",
+//	      "rotated_by": "sam@example.com",
+//	      "expires_at": "2028-06-02T09:00:00Z"
 //	    }
 //	  ]
 //	}
 //
-// Unknown fields and versions other than 1 are rejected rather than silently
-// dropped on the next write.
+// Version 1 files, whose secrets carry only updated_at, are read as if it
+// were set_at and written back as version 2. Unknown fields and other
+// versions are rejected rather than silently dropped on the next write.
 //
 // # Recipients
 //

@@ -51,7 +51,7 @@ func seeded(t *testing.T) (v *agevault.Vault, path string, id *age.X25519Identit
 
 func set(t *testing.T, v *agevault.Vault, ref vault.Ref, value string) {
 	t.Helper()
-	if err := v.Set(context.Background(), ref, vault.NewSecret(value)); err != nil {
+	if err := v.Set(context.Background(), ref, vault.NewSecret(value), vault.Meta{}); err != nil {
 		t.Fatalf("Set(%s) error = %v", ref, err)
 	}
 }
@@ -114,7 +114,7 @@ func allOps(v *agevault.Vault) map[string]error {
 	return map[string]error{
 		"Get":    getErr,
 		"List":   listErr,
-		"Set":    v.Set(ctx, refID, vault.NewSecret("agevault-test-new-value")),
+		"Set":    v.Set(ctx, refID, vault.NewSecret("agevault-test-new-value"), vault.Meta{}),
 		"Delete": v.Delete(ctx, refSecret),
 	}
 }

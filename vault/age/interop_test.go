@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	agevault "github.com/acctsetup/acctsetup/vault/age"
 )
@@ -48,8 +49,8 @@ func TestAgeToolDecrypts(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
 		t.Fatalf("age -d output is not JSON: %v", err)
 	}
-	if got.Version != 1 || len(got.Secrets) != 2 {
-		t.Fatalf("age -d output has version %d and %d secrets, want 1 and 2", got.Version, len(got.Secrets))
+	if got.Version != 2 || len(got.Secrets) != 2 {
+		t.Fatalf("age -d output has version %d and %d secrets, want 2 and 2", got.Version, len(got.Secrets))
 	}
 	if s := got.Secrets[0]; s.Provider != "xero" || s.Environment != "production" || s.Field != "client_id" || s.Value != valueID {
 		t.Errorf("first secret = %s/%s/%s, want xero/production/client_id with the value set", s.Provider, s.Environment, s.Field)
@@ -60,7 +61,8 @@ func TestAgeToolDecrypts(t *testing.T) {
 }
 
 // TestAgeToolEncrypts checks the other direction: a vault file written by the
-// age tool (for example after editing a decrypted copy by hand) is readable.
+// age tool (for example after editing a decrypted copy by hand) is readable,
+// here in the version 1 format, whose updated_at is read as set_at.
 func TestAgeToolEncrypts(t *testing.T) {
 	t.Parallel()
 	tool := ageTool(t)
@@ -81,7 +83,7 @@ func TestAgeToolEncrypts(t *testing.T) {
 		t.Error("Get returned a different value than the age tool encrypted")
 	}
 	entries, err := v.List(context.Background())
-	if err != nil || len(entries) != 1 || entries[0].UpdatedAt.Format("2006-01-02T15:04:05Z07:00") != "2025-01-02T03:04:05Z" {
-		t.Errorf("List() = %v, %v; want one entry updated at 2025-01-02T03:04:05Z", entries, err)
+	if err != nil || len(entries) != 1 || entries[0].SetAt.Format(time.RFC3339) != "2025-01-02T03:04:05Z" {
+		t.Errorf("List() = %v, %v; want one entry set at 2025-01-02T03:04:05Z", entries, err)
 	}
 }

@@ -105,7 +105,7 @@ func TestSetFromChildProcess(t *testing.T) {
 		}
 	}
 	v := agevault.Open(filepath.Join(dir, "vault.age"), id, nil)
-	if err := v.Set(context.Background(), childRef(n), vault.NewSecret(childValue(n))); err != nil {
+	if err := v.Set(context.Background(), childRef(n), vault.NewSecret(childValue(n)), vault.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -81,12 +81,12 @@ func (v *Vault) Get(ctx context.Context, ref vault.Ref) (vault.Secret, error) {
 }
 
 // Set implements [vault.Vault].
-func (v *Vault) Set(ctx context.Context, ref vault.Ref, value vault.Secret) error {
+func (v *Vault) Set(ctx context.Context, ref vault.Ref, value vault.Secret, meta vault.Meta) error {
 	if err := check(ctx, "set", ref); err != nil {
 		return err
 	}
 	return v.update(ctx, func(c *contents) error {
-		c.set(ref, value.Reveal())
+		c.set(ref, value.Reveal(), meta)
 		return nil
 	})
 }
@@ -116,7 +116,7 @@ func (v *Vault) List(ctx context.Context) ([]vault.Entry, error) {
 	}
 	entries := make([]vault.Entry, 0, len(c.secrets))
 	for _, s := range c.sorted() {
-		entries = append(entries, vault.Entry{Ref: s.ref(), UpdatedAt: s.UpdatedAt})
+		entries = append(entries, vault.Entry{Ref: s.ref(), Meta: s.meta()})
 	}
 	return entries, nil
 }
@@ -139,6 +139,15 @@ func (v *Vault) GetAll(ctx context.Context) (map[vault.Ref]vault.Secret, error) 
 
 // Reference implements [vault.Vault]; it returns "age://" + ref.String().
 func (v *Vault) Reference(ref vault.Ref) string { return "age://" + ref.String() }
+
+// Resolve implements [vault.Vault] for the references Reference returns.
+func (v *Vault) Resolve(ctx context.Context, reference string) (vault.Secret, error) {
+	ref, err := vault.ParseReference("age", reference)
+	if err != nil {
+		return vault.Secret{}, fmt.Errorf("agevault: %w", err)
+	}
+	return v.Get(ctx, ref)
+}
 
 func check(ctx context.Context, op string, ref vault.Ref) error {
 	if err := ctx.Err(); err != nil {

@@ -101,7 +101,7 @@ func TestFileFormat(t *testing.T) {
 			Environment string `json:"environment"`
 			Field       string `json:"field"`
 			Value       string `json:"value"`
-			UpdatedAt   string `json:"updated_at"`
+			SetAt       string `json:"set_at"`
 		} `json:"secrets"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(plain))
@@ -109,8 +109,8 @@ func TestFileFormat(t *testing.T) {
 	if err := dec.Decode(&got); err != nil {
 		t.Fatalf("decrypted content is not the documented JSON: %v", err)
 	}
-	if got.Version != 1 {
-		t.Errorf("version = %d, want 1", got.Version)
+	if got.Version != 2 {
+		t.Errorf("version = %d, want 2", got.Version)
 	}
 	want := [][4]string{
 		{"acme", "sandbox", "token", `<&"special">`},
@@ -124,14 +124,14 @@ func TestFileFormat(t *testing.T) {
 		if g := [4]string{s.Provider, s.Environment, s.Field, s.Value}; g != want[i] {
 			t.Errorf("secret %d = %s/%s/%s, want %s/%s/%s (or a different value)", i, g[0], g[1], g[2], want[i][0], want[i][1], want[i][2])
 		}
-		ts, err := time.Parse(time.RFC3339, s.UpdatedAt)
+		ts, err := time.Parse(time.RFC3339, s.SetAt)
 		if err != nil || ts.Location() != time.UTC || time.Since(ts) > time.Minute {
-			t.Errorf("secret %d updated_at = %q (%v), want a recent RFC 3339 UTC time", i, s.UpdatedAt, err)
+			t.Errorf("secret %d set_at = %q (%v), want a recent RFC 3339 UTC time", i, s.SetAt, err)
 		}
 	}
 }
 
-func TestUpdatedAtKeptForOtherSecrets(t *testing.T) {
+func TestSetAtKeptForOtherSecrets(t *testing.T) {
 	t.Parallel()
 	v, _, _, _ := seeded(t)
 	before, err := v.List(context.Background())
@@ -144,11 +144,11 @@ func TestUpdatedAtKeptForOtherSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !after[0].UpdatedAt.Equal(before[0].UpdatedAt) {
-		t.Errorf("%s UpdatedAt changed from %v to %v when another secret was set", refID, before[0].UpdatedAt, after[0].UpdatedAt)
+	if !after[0].SetAt.Equal(before[0].SetAt) {
+		t.Errorf("%s SetAt changed from %v to %v when another secret was set", refID, before[0].SetAt, after[0].SetAt)
 	}
-	if !after[1].UpdatedAt.After(before[1].UpdatedAt) {
-		t.Errorf("%s UpdatedAt = %v after overwrite, want later than %v", refSecret, after[1].UpdatedAt, before[1].UpdatedAt)
+	if !after[1].SetAt.After(before[1].SetAt) {
+		t.Errorf("%s SetAt = %v after overwrite, want later than %v", refSecret, after[1].SetAt, before[1].SetAt)
 	}
 }
 
@@ -249,10 +249,12 @@ func TestCorruptedFile(t *testing.T) {
 		{name: "bad JSON", plaintext: `{"version":1,"secrets":[{"value":"` + valueSecret + `"x}]}`, wantErr: "is corrupted: invalid JSON at byte offset"},
 		{name: "not JSON", plaintext: valueSecret, wantErr: "is corrupted: invalid JSON"},
 		{name: "wrong type", plaintext: `{"version":1,"secrets":[{"provider":"xero","environment":"production","field":"client_id","value":12345678}]}`, wantErr: `is corrupted: invalid JSON: field "secrets.value" has the wrong type`},
-		{name: "bad time", plaintext: `{"version":1,"secrets":[{"provider":"xero","environment":"production","field":"client_id","value":"v","updated_at":"` + valueSecret + `"}]}`, wantErr: "is corrupted: invalid JSON: updated_at is not an RFC 3339 time"},
+		{name: "bad time", plaintext: `{"version":1,"secrets":[{"provider":"xero","environment":"production","field":"client_id","value":"v","set_at":"` + valueSecret + `"}]}`, wantErr: "is corrupted: invalid JSON: a time is not in RFC 3339 form"},
 		{name: "unknown field", plaintext: `{"version":1,"secrets":[],"extra":true}`, wantErr: `is corrupted: invalid JSON: unknown field "extra"`},
 		{name: "trailing data", plaintext: `{"version":1,"secrets":[]} {}`, wantErr: "is corrupted: trailing data after the JSON object"},
-		{name: "version 2", plaintext: `{"version":2,"secrets":[]}`, wantErr: "is corrupted: unsupported format version 2 (want 1)"},
+		{name: "version 3", plaintext: `{"version":3,"secrets":[]}`, wantErr: "is corrupted: unsupported format version 3 (want 2)"},
+		{name: "updated_at in version 2", plaintext: `{"version":2,"secrets":[{"provider":"xero","environment":"production","field":"client_id","value":"v","updated_at":"2025-01-02T03:04:05Z"}]}`,
+			wantErr: "is corrupted: secret 0: updated_at belongs to version 1; version 2 has set_at"},
 		{name: "invalid ref", plaintext: `{"version":1,"secrets":[{"provider":"Xero","environment":"production","field":"client_id","value":"v"}]}`, wantErr: `is corrupted: secret 0: vault: invalid ref "Xero/production/client_id"`},
 		{name: "duplicate ref", plaintext: `{"version":1,"secrets":[` +
 			`{"provider":"xero","environment":"production","field":"client_id","value":"a"},` +
@@ -311,7 +313,7 @@ func TestNoRecipients(t *testing.T) {
 	t.Parallel()
 	// A non-X25519 identity contributes no recipient of its own.
 	path := filepath.Join(t.TempDir(), "vault.age")
-	err := agevault.Open(path, nil, nil).Set(context.Background(), refID, vault.NewSecret(valueID))
+	err := agevault.Open(path, nil, nil).Set(context.Background(), refID, vault.NewSecret(valueID), vault.Meta{})
 	want := `agevault: write vault file "` + path + `": no recipients to encrypt to`
 	if err == nil || err.Error() != want {
 		t.Errorf("Set error = %v, want %q", err, want)
@@ -338,7 +340,7 @@ func TestLockTimeout(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	err = v.Set(ctx, refID, vault.NewSecret("agevault-test-blocked"))
+	err = v.Set(ctx, refID, vault.NewSecret("agevault-test-blocked"), vault.Meta{})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Set while locked error = %v, want context.DeadlineExceeded", err)
 	}

@@ -22,8 +22,8 @@ type Memory struct {
 }
 
 type memoryEntry struct {
-	value     vault.Secret
-	updatedAt time.Time
+	value vault.Secret
+	meta  vault.Meta
 }
 
 var _ vault.Vault = (*Memory)(nil)
@@ -43,7 +43,7 @@ func (m *Memory) Get(ctx context.Context, ref vault.Ref) (vault.Secret, error) {
 }
 
 // Set implements [vault.Vault].
-func (m *Memory) Set(ctx context.Context, ref vault.Ref, value vault.Secret) error {
+func (m *Memory) Set(ctx context.Context, ref vault.Ref, value vault.Secret, meta vault.Meta) error {
 	if err := check(ctx, ref); err != nil {
 		return err
 	}
@@ -52,7 +52,10 @@ func (m *Memory) Set(ctx context.Context, ref vault.Ref, value vault.Secret) err
 	if m.secrets == nil {
 		m.secrets = make(map[vault.Ref]memoryEntry)
 	}
-	m.secrets[ref] = memoryEntry{value: value, updatedAt: time.Now().UTC()}
+	if meta.SetAt.IsZero() {
+		meta.SetAt = time.Now()
+	}
+	m.secrets[ref] = memoryEntry{value: value, meta: vault.UTC(meta)}
 	return nil
 }
 
@@ -79,7 +82,7 @@ func (m *Memory) List(ctx context.Context) ([]vault.Entry, error) {
 	defer m.mu.Unlock()
 	entries := make([]vault.Entry, 0, len(m.secrets))
 	for ref, e := range m.secrets {
-		entries = append(entries, vault.Entry{Ref: ref, UpdatedAt: e.updatedAt})
+		entries = append(entries, vault.Entry{Ref: ref, Meta: e.meta})
 	}
 	slices.SortFunc(entries, func(a, b vault.Entry) int {
 		return cmp.Compare(a.Ref.String(), b.Ref.String())
@@ -89,6 +92,15 @@ func (m *Memory) List(ctx context.Context) ([]vault.Entry, error) {
 
 // Reference implements [vault.Vault]; it returns "memory://" + ref.String().
 func (m *Memory) Reference(ref vault.Ref) string { return "memory://" + ref.String() }
+
+// Resolve implements [vault.Vault] for the references Reference returns.
+func (m *Memory) Resolve(ctx context.Context, reference string) (vault.Secret, error) {
+	ref, err := vault.ParseReference("memory", reference)
+	if err != nil {
+		return vault.Secret{}, err
+	}
+	return m.Get(ctx, ref)
+}
 
 func check(ctx context.Context, ref vault.Ref) error {
 	if err := ctx.Err(); err != nil {

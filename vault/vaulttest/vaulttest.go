@@ -15,9 +15,10 @@ import (
 
 // Run checks that the Vault returned by open behaves as [vault.Vault]
 // documents: ErrNotFound for missing refs, round-trips, overwrite, List
-// ordering and timestamps, Delete, concurrent Sets from goroutines, invalid
-// refs and cancelled contexts rejected, and that secret values never appear
-// in errors, references or the formatted Secret. open is called once per
+// ordering and metadata, Delete, concurrent Sets from goroutines,
+// references that resolve, invalid refs and cancelled contexts rejected,
+// and that secret values never appear in errors, references or the
+// formatted Secret. open is called once per
 // subtest and must return a new, empty vault.
 func Run(t *testing.T, open func(t *testing.T) vault.Vault) {
 	t.Helper()
@@ -29,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) vault.Vault) {
 		{"SetGet", testSetGet},
 		{"Overwrite", testOverwrite},
 		{"List", testList},
+		{"Metadata", testMetadata},
 		{"ReadAll", testReadAll},
 		{"Delete", testDelete},
 		{"DeleteMissing", testDeleteMissing},
@@ -36,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) vault.Vault) {
 		{"InvalidRef", testInvalidRef},
 		{"CancelledContext", testCancelledContext},
 		{"Reference", testReference},
+		{"Resolve", testResolve},
 		{"SecretRedacted", testSecretRedacted},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,7 +74,7 @@ func noLeak(t *testing.T, err error, values ...vault.Secret) {
 
 func mustSet(t *testing.T, v vault.Vault, ref vault.Ref, s vault.Secret) {
 	t.Helper()
-	if err := v.Set(context.Background(), ref, s); err != nil {
+	if err := v.Set(context.Background(), ref, s, vault.Meta{}); err != nil {
 		noLeak(t, err, s)
 		t.Fatalf("Set(%s) error = %v", ref, err)
 	}
@@ -183,8 +186,8 @@ func testList(t *testing.T, v vault.Vault) {
 		if e.Ref != want[i] {
 			t.Errorf("List()[%d].Ref = %s, want %s", i, e.Ref, want[i])
 		}
-		if e.UpdatedAt.Before(before) || e.UpdatedAt.After(after) {
-			t.Errorf("List()[%d].UpdatedAt = %v, want between %v and %v", i, e.UpdatedAt, before, after)
+		if e.SetAt.Before(before) || e.SetAt.After(after) {
+			t.Errorf("List()[%d].SetAt = %v, want the time of Set, between %v and %v", i, e.SetAt, before, after)
 		}
 	}
 }
@@ -223,7 +226,7 @@ func testConcurrentSet(t *testing.T, v vault.Vault) {
 	for i := range n {
 		wg.Go(func() {
 			ref := vault.Ref{Provider: "conc", Environment: "test", Field: fmt.Sprintf("field_%02d", i)}
-			errs[i] = v.Set(context.Background(), ref, value(ref.Field))
+			errs[i] = v.Set(context.Background(), ref, value(ref.Field), vault.Meta{SetBy: ref.Field})
 		})
 	}
 	wg.Wait()
@@ -249,7 +252,7 @@ func testInvalidRef(t *testing.T, v vault.Vault) {
 	ctx := context.Background()
 	s := value("invalid")
 	for _, ref := range []vault.Ref{{}, {Provider: "Xero", Environment: "production", Field: "client_id"}, {Provider: "xero", Environment: "production", Field: "a/b"}} {
-		if err := v.Set(ctx, ref, s); err == nil {
+		if err := v.Set(ctx, ref, s, vault.Meta{}); err == nil {
 			t.Errorf("Set(%q) error = nil, want invalid ref error", ref)
 		} else {
 			noLeak(t, err, s)
@@ -275,7 +278,7 @@ func testCancelledContext(t *testing.T, v vault.Vault) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	s := value("cancelled")
-	if err := v.Set(ctx, refB, s); !errors.Is(err, context.Canceled) {
+	if err := v.Set(ctx, refB, s, vault.Meta{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Set with cancelled ctx error = %v, want context.Canceled", err)
 	} else {
 		noLeak(t, err, s)
@@ -307,6 +310,75 @@ func testReference(t *testing.T, v vault.Vault) {
 	}
 	if v.Reference(refB) == got {
 		t.Errorf("Reference() is %q for two different refs", got)
+	}
+}
+
+// testMetadata checks that Set keeps every metadata field as given, that
+// List returns it, and that an overwrite replaces it.
+func testMetadata(t *testing.T, v vault.Vault) {
+	ctx := context.Background()
+	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.FixedZone("CET", 3600))
+	full := vault.Meta{
+		SetAt: at, SetBy: "priya@example.com",
+		RotatedAt: at.AddDate(0, 6, 0), RotatedBy: "sam@example.com",
+		ExpiresAt: at.AddDate(2, 0, 0),
+	}
+	if err := v.Set(ctx, refA, value("a"), full); err != nil {
+		t.Fatalf("Set(%s) error = %v", refA, err)
+	}
+	if err := v.Set(ctx, refB, value("b"), vault.Meta{SetAt: at, SetBy: "priya@example.com"}); err != nil {
+		t.Fatalf("Set(%s) error = %v", refB, err)
+	}
+	checkMeta := func(want map[vault.Ref]vault.Meta) {
+		t.Helper()
+		entries, err := v.List(ctx)
+		if err != nil {
+			t.Fatalf("List() error = %v", err)
+		}
+		if len(entries) != len(want) {
+			t.Fatalf("List() has %d entries, want %d", len(entries), len(want))
+		}
+		for _, e := range entries {
+			if !SameMeta(e.Meta, want[e.Ref]) {
+				t.Errorf("List() meta of %s = %+v, want %+v", e.Ref, e.Meta, want[e.Ref])
+			}
+		}
+	}
+	checkMeta(map[vault.Ref]vault.Meta{refA: full, refB: {SetAt: at, SetBy: "priya@example.com"}})
+
+	replaced := vault.Meta{SetAt: at.Add(time.Hour), SetBy: "ops"}
+	if err := v.Set(ctx, refA, value("a2"), replaced); err != nil {
+		t.Fatalf("Set(%s) error = %v", refA, err)
+	}
+	checkMeta(map[vault.Ref]vault.Meta{refA: replaced, refB: {SetAt: at, SetBy: "priya@example.com"}})
+}
+
+// SameMeta reports whether two metadata records are equal, comparing times
+// as instants.
+func SameMeta(a, b vault.Meta) bool {
+	return a.SetAt.Equal(b.SetAt) && a.SetBy == b.SetBy &&
+		a.RotatedAt.Equal(b.RotatedAt) && a.RotatedBy == b.RotatedBy &&
+		a.ExpiresAt.Equal(b.ExpiresAt)
+}
+
+// testResolve checks that what Reference returns resolves to the value, and
+// that a reference to nothing is not found.
+func testResolve(t *testing.T, v vault.Vault) {
+	ctx := context.Background()
+	mustSet(t, v, refA, value("resolve"))
+	got, err := v.Resolve(ctx, v.Reference(refA))
+	if err != nil {
+		noLeak(t, err, value("resolve"))
+		t.Fatalf("Resolve(%q) error = %v", v.Reference(refA), err)
+	}
+	if got.Reveal() != value("resolve").Reveal() {
+		t.Errorf("Resolve(%q) is not the value set", v.Reference(refA))
+	}
+	_, err = v.Resolve(ctx, v.Reference(refB))
+	wantNotFound(t, err, "Resolve", refB)
+	noLeak(t, err, value("resolve"))
+	if _, err := v.Resolve(ctx, "not a reference"); err == nil || errors.Is(err, vault.ErrNotFound) {
+		t.Errorf("Resolve(%q) error = %v, want a malformed-reference error", "not a reference", err)
 	}
 }
 

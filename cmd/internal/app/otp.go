@@ -166,10 +166,10 @@ func (a *app) storeSecret(ctx context.Context, p *providers.Provider, env, field
 		return err
 	}
 	ref := vault.Ref{Provider: p.ID, Environment: env, Field: field}
-	if err := v.Set(ctx, ref, vault.NewSecret(value)); err != nil {
+	now := a.now()
+	if err := v.Set(ctx, ref, vault.NewSecret(value), vault.Meta{SetAt: now, SetBy: a.actor(), ExpiresAt: expires}); err != nil {
 		return backendError(err, vaultHint)
 	}
-	now := a.now()
 	meta := checklists.SecretMeta{Provider: p.ID, Environment: env, Field: field, Reference: v.Reference(ref), SetAt: now, SetBy: a.actor(), ExpiresAt: expires}
 	ev := audit.Event{At: now, Actor: meta.SetBy, Action: action, Provider: p.ID, Environment: env, Subject: field, Detail: "stored at " + meta.Reference}
 	if err := st.SaveSecret(ctx, meta, ev); err != nil {
