@@ -50,6 +50,8 @@ type Store interface {
 	// Secrets returns secret metadata of a provider ("" for all).
 	Secrets(ctx context.Context, provider string) ([]SecretMeta, error)
 	SaveSecret(ctx context.Context, m SecretMeta, ev audit.Event) error
+	// DeleteSecret removes a secret's metadata, if there is any.
+	DeleteSecret(ctx context.Context, provider, env, field string, ev audit.Event) error
 
 	SaveCheckRun(ctx context.Context, run CheckRun, ev audit.Event) (int64, error)
 	// CheckRuns returns the saved runs since t, newest first.

@@ -198,14 +198,19 @@ func (f *findings) credentials(in Input) {
 			f.add(Error, "credential-malformed", c.Name, fmt.Sprintf("%s in the vault is malformed: %v", c.Label, state.Invalid), set)
 		case state.Meta != nil && !state.Meta.ExpiresAt.IsZero():
 			left := state.Meta.ExpiresAt.Sub(in.Now)
+			rotate := f.cmd("secret rotate %s %s", f.p.ID, c.Name)
+			why := ""
+			if !c.MaxAge.IsZero() {
+				why = fmt.Sprintf(" (maximum age %s)", c.MaxAge)
+			}
 			switch {
 			case left <= 0:
-				f.add(Error, "credential-expired", c.Name, fmt.Sprintf("%s expired on %s (maximum age %s)",
-					c.Label, state.Meta.ExpiresAt.Format(time.DateOnly), c.MaxAge), set)
+				f.add(Error, "credential-expired", c.Name, fmt.Sprintf("%s expired on %s%s: issue a new one in the portal",
+					c.Label, state.Meta.ExpiresAt.Format(time.DateOnly), why), rotate)
 			case left <= warnBefore:
 				days := int((left + 24*time.Hour - 1) / (24 * time.Hour)) // rounded up: "in 1 day" until it expires
 				f.add(Warn, "credential-expiring", c.Name, fmt.Sprintf("%s expires on %s, in %d day(s)",
-					c.Label, state.Meta.ExpiresAt.Format(time.DateOnly), days), set)
+					c.Label, state.Meta.ExpiresAt.Format(time.DateOnly), days), rotate)
 			}
 		}
 	}

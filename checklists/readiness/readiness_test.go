@@ -368,7 +368,7 @@ func TestEvaluate(t *testing.T) {
 				})
 			},
 			want: []readiness.Finding{
-				{"acme/production/credential-expired/client_secret", E, "Client secret expired on 2026-05-31 (maximum age 90d)", "acctsetup secret set acme client_secret --env production"},
+				{"acme/production/credential-expired/client_secret", E, "Client secret expired on 2026-05-31 (maximum age 90d): issue a new one in the portal", "acctsetup secret rotate acme client_secret --env production"},
 			},
 			wantErr: true,
 		},
@@ -381,7 +381,7 @@ func TestEvaluate(t *testing.T) {
 				})
 			},
 			want: []readiness.Finding{
-				{"acme/production/credential-expired/client_secret", E, "Client secret expired on 2026-06-01 (maximum age 90d)", "acctsetup secret set acme client_secret --env production"},
+				{"acme/production/credential-expired/client_secret", E, "Client secret expired on 2026-06-01 (maximum age 90d): issue a new one in the portal", "acctsetup secret rotate acme client_secret --env production"},
 			},
 			wantErr: true,
 		},
@@ -395,7 +395,7 @@ func TestEvaluate(t *testing.T) {
 				})
 			},
 			want: []readiness.Finding{
-				{"acme/production/credential-expiring/client_secret", W, "Client secret expires on 2026-06-11, in 10 day(s)", "acctsetup secret set acme client_secret --env production"},
+				{"acme/production/credential-expiring/client_secret", W, "Client secret expires on 2026-06-11, in 10 day(s)", "acctsetup secret rotate acme client_secret --env production"},
 			},
 		},
 		{
@@ -407,7 +407,7 @@ func TestEvaluate(t *testing.T) {
 				})
 			},
 			want: []readiness.Finding{
-				{"acme/production/credential-expiring/client_secret", W, "Client secret expires on 2026-06-01, in 1 day(s)", "acctsetup secret set acme client_secret --env production"},
+				{"acme/production/credential-expiring/client_secret", W, "Client secret expires on 2026-06-01, in 1 day(s)", "acctsetup secret rotate acme client_secret --env production"},
 			},
 		},
 		{
@@ -429,7 +429,7 @@ func TestEvaluate(t *testing.T) {
 				})
 			},
 			want: []readiness.Finding{
-				{"acme/sandbox/credential-expiring/client_secret", W, "Client secret expires on 2026-07-01, in 30 day(s)", "acctsetup secret set acme client_secret --env sandbox"},
+				{"acme/sandbox/credential-expiring/client_secret", W, "Client secret expires on 2026-07-01, in 30 day(s)", "acctsetup secret rotate acme client_secret --env sandbox"},
 			},
 		},
 		{

@@ -138,6 +138,18 @@ func (s *Store) SaveSecret(ctx context.Context, m checklists.SecretMeta, ev audi
 	})
 }
 
+// DeleteSecret removes a secret's metadata; metadata that is not there is
+// not an error, so a half-finished removal can be run again.
+func (s *Store) DeleteSecret(ctx context.Context, provider, env, field string, ev audit.Event) error {
+	return s.change(ctx, ev, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM secrets WHERE provider = $1 AND environment = $2 AND field = $3`, provider, env, field)
+		if err != nil {
+			return fmt.Errorf("sqlstore: delete secret metadata %s/%s/%s: %w", provider, env, field, err)
+		}
+		return nil
+	})
+}
+
 // SaveCheckRun stores a check run and returns its ID.
 func (s *Store) SaveCheckRun(ctx context.Context, run checklists.CheckRun, ev audit.Event) (int64, error) {
 	var id int64

@@ -539,7 +539,21 @@ func TestSecrets(t *testing.T) {
 	if want := []checklists.SecretMeta{full, rotatedMeta, sandbox}; !slices.Equal(got, want) {
 		t.Errorf("Secrets(\"\") =\n%+v\nwant\n%+v", got, want)
 	}
-	verifyChain(t, s, 4)
+
+	// Removal deletes one secret's metadata, and is idempotent.
+	for range 2 {
+		if err := s.DeleteSecret(ctx, "xero", "production", "client_id", event("secret.rm", "xero", "production", "client_id", "", t0)); err != nil {
+			t.Fatalf("DeleteSecret = %v", err)
+		}
+	}
+	got, err = s.Secrets(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []checklists.SecretMeta{full, sandbox}; !slices.Equal(got, want) {
+		t.Errorf("Secrets(\"\") after DeleteSecret =\n%+v\nwant\n%+v", got, want)
+	}
+	verifyChain(t, s, 6)
 }
 
 func TestCheckRuns(t *testing.T) {

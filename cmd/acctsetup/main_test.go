@@ -36,6 +36,7 @@ func TestScripts(t *testing.T) {
 			"exits": exits,
 			"totp":  totpCode,
 			"sql":   runSQL,
+			"date":  dateIn,
 		},
 	})
 }
@@ -78,6 +79,16 @@ func totpCode(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 	}
 	ts.Setenv(args[0], code)
+}
+
+// date VAR DAYS sets VAR to the UTC date DAYS days from now, YYYY-MM-DD.
+func dateIn(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: date VAR DAYS")
+	}
+	days, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	ts.Setenv(args[0], time.Now().UTC().AddDate(0, 0, days).Format(time.DateOnly))
 }
 
 // sql DB STATEMENT runs one statement on a SQLite file, as someone with

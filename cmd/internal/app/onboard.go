@@ -162,7 +162,7 @@ func (a *app) onboardCredentials(ctx context.Context, p *providers.Provider, env
 			if value == "" {
 				break
 			}
-			err = a.storeCredential(ctx, p, env, c, value)
+			err = a.storeCredential(ctx, p, env, c, value, a.newMeta(c), "secret.set")
 			if err == nil {
 				break
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -94,7 +93,7 @@ func (a *app) otpEnroll(ctx *cli.Context) error {
 	}
 	uri := key.URI("acctsetup", p.ID)
 	for _, env := range envs {
-		if err := a.storeSecret(ctx.Context, p, env, mfaField, uri, time.Time{}, "otp.enroll"); err != nil {
+		if err := a.storeSecret(ctx.Context, p, env, mfaField, uri, vault.Meta{SetAt: a.now(), SetBy: a.actor()}, "otp.enroll"); err != nil {
 			return err
 		}
 		a.printf("enrolled the %s %s portal login's TOTP (%s)\n", p.ID, env, key.Describe())
@@ -154,9 +153,9 @@ func (a *app) otpCode(ctx *cli.Context) error {
 	return nil
 }
 
-// storeSecret writes a value to the vault and its metadata and audit event
-// to the state store.
-func (a *app) storeSecret(ctx context.Context, p *providers.Provider, env, field, value string, expires time.Time, action string) error {
+// storeSecret writes a value and its metadata to the vault, then the
+// metadata and audit event to the state store.
+func (a *app) storeSecret(ctx context.Context, p *providers.Provider, env, field, value string, meta vault.Meta, action string) error {
 	st, err := a.store(ctx)
 	if err != nil {
 		return err
@@ -166,14 +165,19 @@ func (a *app) storeSecret(ctx context.Context, p *providers.Provider, env, field
 		return err
 	}
 	ref := vault.Ref{Provider: p.ID, Environment: env, Field: field}
-	now := a.now()
-	if err := v.Set(ctx, ref, vault.NewSecret(value), vault.Meta{SetAt: now, SetBy: a.actor(), ExpiresAt: expires}); err != nil {
+	if err := v.Set(ctx, ref, vault.NewSecret(value), meta); err != nil {
 		return backendError(err, vaultHint)
 	}
-	meta := checklists.SecretMeta{Provider: p.ID, Environment: env, Field: field, Reference: v.Reference(ref), SetAt: now, SetBy: a.actor(), ExpiresAt: expires}
-	ev := audit.Event{At: now, Actor: meta.SetBy, Action: action, Provider: p.ID, Environment: env, Subject: field, Detail: "stored at " + meta.Reference}
-	if err := st.SaveSecret(ctx, meta, ev); err != nil {
+	reference := v.Reference(ref)
+	ev := audit.Event{At: a.now(), Actor: a.actor(), Action: action, Provider: p.ID, Environment: env, Subject: field, Detail: "stored at " + reference}
+	if err := st.SaveSecret(ctx, stateMeta(ref, reference, meta), ev); err != nil {
 		return backendError(err, "the value is in the vault but its metadata was not saved; run the command again")
 	}
 	return nil
+}
+
+// stateMeta is the state store's record of a secret.
+func stateMeta(ref vault.Ref, reference string, m vault.Meta) checklists.SecretMeta {
+	return checklists.SecretMeta{Provider: ref.Provider, Environment: ref.Environment, Field: ref.Field, Reference: reference,
+		SetAt: m.SetAt, SetBy: m.SetBy, RotatedAt: m.RotatedAt, RotatedBy: m.RotatedBy, ExpiresAt: m.ExpiresAt}
 }
