@@ -5,9 +5,11 @@
 package totp
 
 import (
+	"bytes"
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"image/png"
 	"net/url"
 	"strconv"
 	"strings"
@@ -145,4 +147,23 @@ func (k Key) URI(issuer, account string) string {
 // Describe says how codes are made, without the seed: "SHA1, 6 digits, 30s".
 func (k Key) Describe() string {
 	return fmt.Sprintf("%s, %d digits, %ds", k.algorithm, k.digits.Length(), k.period)
+}
+
+// QR returns a PNG of the key's otpauth:// URI as a QR code of size×size
+// pixels, for a teammate to scan into an authenticator app. The image
+// holds the seed: treat it as a secret.
+func (k Key) QR(issuer, account string, size int) ([]byte, error) {
+	key, err := otp.NewKeyFromURL(k.URI(issuer, account))
+	if err != nil {
+		return nil, errors.New("totp: the key does not form an otpauth:// URI")
+	}
+	img, err := key.Image(size, size)
+	if err != nil {
+		return nil, fmt.Errorf("totp: draw QR code: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("totp: encode QR code: %w", err)
+	}
+	return buf.Bytes(), nil
 }

@@ -1,9 +1,14 @@
 package totp
 
 import (
+	"bytes"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
 // RFC 6238 appendix B: the seed is the ASCII string "12345678901234567890"
@@ -111,5 +116,43 @@ func TestURIRoundTrip(t *testing.T) {
 	b, _, _ := back.Code(at)
 	if a != b || back.Describe() != "SHA256, 8 digits, 60s" {
 		t.Errorf("round trip: %s vs %s, %s", a, b, back.Describe())
+	}
+}
+
+// TestQRDecodesToURI reads the QR code back with a QR decoder: an
+// authenticator app scanning it gets the same seed and parameters.
+func TestQRDecodesToURI(t *testing.T) {
+	t.Parallel()
+	k, err := Parse("otpauth://totp/Xero:team?secret=" + seedSHA256 + "&algorithm=SHA256&digits=8&period=60")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := k.QR("acctsetup", "xero", 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("QR is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 256 || b.Dy() != 256 {
+		t.Errorf("QR is %dx%d, want 256x256", b.Dx(), b.Dy())
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("QR does not decode: %v", err)
+	}
+	got, err := Parse(res.GetText())
+	if err != nil {
+		t.Fatalf("QR text does not parse as a key: %v", err)
+	}
+	at := time.Unix(1111111109, 0)
+	wantCode, _, _ := k.Code(at)
+	if gotCode, _, _ := got.Code(at); gotCode != wantCode || res.GetText() != k.URI("acctsetup", "xero") {
+		t.Errorf("QR decodes to %q, want %q", res.GetText(), k.URI("acctsetup", "xero"))
 	}
 }

@@ -46,7 +46,13 @@ func SystemIO() IO {
 
 // Main runs acctsetup with args (os.Args) and returns the exit code.
 func Main(ctx context.Context, args []string, io IO, getenv func(string) string) int {
-	a := &app{io: io, getenv: getenv, now: time.Now}
+	return mainAt(ctx, args, io, getenv, time.Now)
+}
+
+// mainAt is Main with a clock, for tests that must agree with another
+// program on the time.
+func mainAt(ctx context.Context, args []string, io IO, getenv func(string) string, now func() time.Time) int {
+	a := &app{io: io, getenv: getenv, now: now}
 	defer a.close()
 	err := a.cli().RunContext(ctx, args)
 	if err == nil && a.deps.failedCommand {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -16,7 +17,10 @@ import (
 	"github.com/acctsetup/acctsetup/vault/totp"
 )
 
-const flgCode = "code"
+const (
+	flgCode = "code"
+	flgQR   = "qr"
+)
 
 func (a *app) otpCommand() *cli.Command {
 	envUsage := "the `ENVIRONMENT` whose portal login it is; default: every enabled environment with an mfa step"
@@ -31,7 +35,8 @@ func (a *app) otpCommand() *cli.Command {
 				Description: "Reads an otpauth:// URI or a base32 seed (spaces and lower case are fine) from standard\n" +
 					"input or a hidden prompt, and stores it only if --code (or the prompt) matches a current code\n" +
 					"from your authenticator or the portal.",
-				Flags:  []cli.Flag{envFlag(envUsage), &cli.StringFlag{Name: flgCode, Usage: "a current `CODE`, to prove the seed is right"}},
+				Flags: []cli.Flag{envFlag(envUsage), &cli.StringFlag{Name: flgCode, Usage: "a current `CODE`, to prove the seed is right"},
+					&cli.StringFlag{Name: flgQR, Usage: "also write the seed as a QR code to `FILE` (PNG, mode 0600) for a teammate's authenticator"}},
 				Action: a.otpEnroll,
 			},
 			{
@@ -92,6 +97,12 @@ func (a *app) otpEnroll(ctx *cli.Context) error {
 			"check the seed and the machine's clock, then enrol again with a fresh code")
 	}
 	uri := key.URI("acctsetup", p.ID)
+	if path := ctx.String(flgQR); path != "" {
+		if err := writeQR(path, key, p.ID); err != nil {
+			return failure(err, "nothing was stored; choose a writable path for --qr")
+		}
+		a.notef("wrote the QR code to %s: it holds the seed, so share it only with the team and delete it after scanning", path)
+	}
 	for _, env := range envs {
 		if err := a.storeSecret(ctx.Context, p, env, mfaField, uri, vault.Meta{SetAt: a.now(), SetBy: a.actor()}, "otp.enroll"); err != nil {
 			return err
@@ -150,6 +161,31 @@ func (a *app) otpCode(ctx *cli.Context) error {
 	}
 	a.printf("%s\n", code)
 	a.notef("valid for %ds", int(left.Seconds()))
+	return nil
+}
+
+// writeQR writes key's QR code as a PNG readable by its owner only.
+func writeQR(path string, key totp.Key, provider string) error {
+	png, err := key.QR("acctsetup", provider, 512)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("otp: write QR code: %w", err)
+	}
+	// An existing file keeps its mode through O_TRUNC: narrow it first.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("otp: write QR code: %w", err)
+	}
+	if _, err := f.Write(png); err != nil {
+		f.Close()
+		return fmt.Errorf("otp: write QR code %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("otp: write QR code %s: %w", path, err)
+	}
 	return nil
 }
 
