@@ -4,8 +4,11 @@ import (
 	"database/sql"
 	"errors"
 	"flag"
+	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +35,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("NO_COLOR", "1")
 			return nil
 		},
+		Condition: toolCondition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exits": exits,
 			"totp":  totpCode,
@@ -39,6 +43,23 @@ func TestScripts(t *testing.T) {
 			"date":  dateIn,
 		},
 	})
+}
+
+// toolCondition answers [tool:NAME]: whether the program is installed. A
+// script skips when it is not, unless ACCTSETUP_REQUIRE_TOOLS is set (as in
+// CI), when the missing tool fails the script instead.
+func toolCondition(cond string) (bool, error) {
+	name, ok := strings.CutPrefix(cond, "tool:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("ACCTSETUP_REQUIRE_TOOLS") != "" {
+			return false, fmt.Errorf("%s is required (ACCTSETUP_REQUIRE_TOOLS is set) but not installed", name)
+		}
+		return false, nil
+	}
+	return true, nil
 }
 
 // exits N PROGRAM ARGS... runs a program and checks its exit code is N,

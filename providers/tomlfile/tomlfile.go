@@ -231,6 +231,13 @@ func join(table, key string) string {
 	return table + "." + key
 }
 
+// KeyLine returns the line where the key or table at path is written, and
+// whether it is written at all.
+func (l Locator) KeyLine(path string) (int, bool) {
+	n, ok := l.lines[path]
+	return n, ok
+}
+
 // Line returns the line of path, or of its nearest enclosing table, or 0.
 func (l Locator) Line(path string) int {
 	for path != "" {

@@ -77,7 +77,7 @@ func (v *Vault) read() (*contents, error) {
 		return nil, fmt.Errorf("agevault: read vault file: %w", err)
 	}
 	if !bytes.HasPrefix(data, []byte(ageIntro)) {
-		return nil, fmt.Errorf("agevault: vault file %q is not an age-encrypted file", v.path)
+		return nil, kind(ErrDamaged, fmt.Errorf("agevault: vault file %q is not an age-encrypted file", v.path))
 	}
 	if v.identity == nil {
 		return nil, fmt.Errorf("agevault: decrypt vault file %q: no identity given", v.path)
@@ -88,11 +88,11 @@ func (v *Vault) read() (*contents, error) {
 	}
 	plain, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("agevault: decrypt vault file %q: %w", v.path, err)
+		return nil, kind(ErrDamaged, fmt.Errorf("agevault: decrypt vault file %q: %w", v.path, err))
 	}
 	c, err := unmarshal(plain)
 	if err != nil {
-		return nil, fmt.Errorf("agevault: vault file %q is corrupted: %w", v.path, err)
+		return nil, kind(ErrDamaged, fmt.Errorf("agevault: vault file %q is corrupted: %w", v.path, err))
 	}
 	return c, nil
 }
@@ -100,7 +100,7 @@ func (v *Vault) read() (*contents, error) {
 func (v *Vault) decryptError(err error) error {
 	var noMatch *age.NoIdentityMatchError
 	if !errors.As(err, &noMatch) && !errors.Is(err, age.ErrIncorrectIdentity) {
-		return fmt.Errorf("agevault: vault file %q is damaged or truncated: %w", v.path, err)
+		return kind(ErrDamaged, fmt.Errorf("agevault: vault file %q is damaged or truncated: %w", v.path, err))
 	}
 	id := "identity"
 	if v.identityPath != "" {
@@ -109,8 +109,25 @@ func (v *Vault) decryptError(err error) error {
 	if x, ok := v.identity.(*age.X25519Identity); ok {
 		id += fmt.Sprintf(" (public key %s)", x.Recipient())
 	}
-	return fmt.Errorf("agevault: %s does not match vault file %q: %w", id, v.path, err)
+	return kind(ErrWrongIdentity, fmt.Errorf("agevault: %s does not match vault file %q: %w", id, v.path, err))
 }
+
+// Kinds of failure to read the vault file, for callers that advise
+// differently on each; test with errors.Is.
+var (
+	// ErrWrongIdentity: the identity is not one of the file's recipients.
+	ErrWrongIdentity = errors.New("agevault: identity does not match the vault file")
+	// ErrDamaged: the file is not age, is truncated, or is not the
+	// documented JSON once decrypted.
+	ErrDamaged = errors.New("agevault: vault file damaged")
+)
+
+// kindError is err, also matching its kind with errors.Is.
+type kindError struct{ kind, err error }
+
+func kind(k, err error) error        { return &kindError{kind: k, err: err} }
+func (e *kindError) Error() string   { return e.err.Error() }
+func (e *kindError) Unwrap() []error { return []error{e.err, e.kind} }
 
 // encrypt encodes and encrypts c to the vault's recipients.
 func (v *Vault) encrypt(c *contents) ([]byte, error) {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -121,5 +122,39 @@ func TestSSHRecipient(t *testing.T) {
 	}
 	if got := get(t, agevault.Open(path, writer, nil), refID); got != valueID {
 		t.Error("writer read a different value")
+	}
+}
+
+// TestRewrap: after Rewrap to a smaller set, a removed recipient can no
+// longer read the file, a kept one still can, and the values are unchanged.
+func TestRewrap(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writer, _ := newIdentity(t, dir, "writer.txt")
+	kept, _ := newIdentity(t, dir, "kept.txt")
+	removed, _ := newIdentity(t, dir, "removed.txt")
+	path := filepath.Join(dir, "vault.age")
+	set(t, agevault.Open(path, writer, []age.Recipient{kept.Recipient(), removed.Recipient()}), refID, valueID)
+	if got := get(t, agevault.Open(path, removed, nil), refID); got != valueID {
+		t.Fatal("a recipient read a different value")
+	}
+
+	if err := agevault.Open(path, writer, []age.Recipient{kept.Recipient()}).Rewrap(context.Background()); err != nil {
+		t.Fatalf("Rewrap() error = %v", err)
+	}
+	if _, err := agevault.Open(path, removed, nil).Get(context.Background(), refID); err == nil {
+		t.Error("a removed recipient can still read the vault after Rewrap")
+	}
+	if got := get(t, agevault.Open(path, kept, nil), refID); got != valueID {
+		t.Error("a kept recipient reads a different value after Rewrap")
+	}
+
+	// Nothing to rewrap: no file is created.
+	empty := filepath.Join(dir, "none.age")
+	if err := agevault.Open(empty, writer, nil).Rewrap(context.Background()); err != nil {
+		t.Fatalf("Rewrap() of a missing vault error = %v", err)
+	}
+	if _, err := os.Stat(empty); !os.IsNotExist(err) {
+		t.Errorf("Rewrap() of a missing vault created %s", empty)
 	}
 }

@@ -2,7 +2,10 @@ package agevault
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 
 	"filippo.io/age"
 
@@ -119,6 +122,17 @@ func (v *Vault) List(ctx context.Context) ([]vault.Entry, error) {
 		entries = append(entries, vault.Entry{Ref: s.ref(), Meta: s.meta()})
 	}
 	return entries, nil
+}
+
+// Rewrap re-encrypts the vault file to the recipients given to Open without
+// changing any secret, so that an added recipient can read it and a removed
+// one cannot read what is written from now on. With no file yet there is
+// nothing to do.
+func (v *Vault) Rewrap(ctx context.Context) error {
+	if _, err := os.Stat(v.path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return v.update(ctx, func(*contents) error { return nil })
 }
 
 // GetAll implements [vault.BulkReader]: one decryption for every value.

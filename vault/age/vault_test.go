@@ -209,8 +209,8 @@ func TestWrongIdentity(t *testing.T) {
 			continue
 		}
 		var noMatch *age.NoIdentityMatchError
-		if !errors.As(err, &noMatch) || !errors.Is(err, age.ErrIncorrectIdentity) {
-			t.Errorf("%s error = %v, want one wrapping *age.NoIdentityMatchError and age.ErrIncorrectIdentity", op, err)
+		if !errors.As(err, &noMatch) || !errors.Is(err, age.ErrIncorrectIdentity) || !errors.Is(err, agevault.ErrWrongIdentity) {
+			t.Errorf("%s error = %v, want one wrapping *age.NoIdentityMatchError , age.ErrIncorrectIdentity and agevault.ErrWrongIdentity", op, err)
 		}
 		want := `agevault: identity "` + otherPath + `" (public key ` + other.Recipient().String() + `) does not match vault file "` + path + `"`
 		if msg := err.Error(); !strings.HasPrefix(msg, want) {
@@ -281,6 +281,9 @@ func TestCorruptedFile(t *testing.T) {
 				want := `agevault: vault file "` + path + `" ` + tt.wantErr
 				if !strings.HasPrefix(err.Error(), want) {
 					t.Errorf("%s error = %q, want prefix %q", op, err, want)
+				}
+				if !errors.Is(err, agevault.ErrDamaged) {
+					t.Errorf("%s error = %q does not wrap agevault.ErrDamaged", op, err)
 				}
 				if errors.Is(err, vault.ErrNotFound) {
 					t.Errorf("%s error wraps ErrNotFound: %v", op, err)

@@ -71,6 +71,7 @@ func (a *app) cli() *cli.App {
 			a.stepCommand(),
 			a.secretCommand(),
 			a.otpCommand(),
+			a.vaultCommand(),
 			a.questionnaireCommand(),
 			a.checkCommand(),
 			a.auditCommand(),

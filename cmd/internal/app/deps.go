@@ -196,10 +196,7 @@ func (a *app) vault() (vault.Vault, error) {
 	if cfg.Vault.Backend != "age" {
 		return nil, usageError(fmt.Errorf("vault backend %q is not supported yet", cfg.Vault.Backend), `set [vault] backend = "age" in acctsetup.toml`)
 	}
-	idPath := a.getenv("ACCTSETUP_AGE_IDENTITY")
-	if idPath == "" {
-		idPath = cfg.Path(cfg.Vault.Identity)
-	}
+	idPath := a.identityPath(cfg)
 	identity, created, err := agevault.LoadOrCreateIdentity(idPath)
 	if err != nil {
 		return nil, backendError(err)
@@ -215,9 +212,46 @@ func (a *app) vault() (vault.Vault, error) {
 	return a.deps.vault, nil
 }
 
-// vaultHint is the advice for an age vault that cannot be read or written.
-const vaultHint = "if the identity does not match, point ACCTSETUP_AGE_IDENTITY at the right one; " +
-	"if the file is damaged, restore it from a backup; a teammate whose key is a recipient can read it too"
+// identityPath is the age identity file: ACCTSETUP_AGE_IDENTITY, or the
+// config's (by default .acctsetup/identity.txt).
+func (a *app) identityPath(cfg *config.Config) string {
+	if p := a.getenv("ACCTSETUP_AGE_IDENTITY"); p != "" {
+		return p
+	}
+	return cfg.Path(cfg.Vault.Identity)
+}
+
+// ageConfig returns the config, refusing a vault backend other than age.
+func (a *app) ageConfig() (*config.Config, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Vault.Backend != "age" {
+		return nil, usageError(fmt.Errorf("the vault backend is %s: recipients belong to the age backend", cfg.Vault.Backend),
+			"share a 1Password vault by granting access to it in 1Password")
+	}
+	return cfg, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// vaultError is a vault failure with the advice that fits it. Nothing
+// was changed: the backends leave the vault as it was on any error.
+func (a *app) vaultError(err error) error {
+	switch {
+	case errors.Is(err, agevault.ErrWrongIdentity):
+		return backendError(err, "nothing was changed; point ACCTSETUP_AGE_IDENTITY at an identity whose public key is a recipient,"+
+			" or ask a teammate who is one to run: acctsetup vault recipients add <your age1... key>")
+	case errors.Is(err, agevault.ErrDamaged):
+		return backendError(err, "nothing was changed; restore the vault file from a backup,"+
+			" or have a teammate whose key is a recipient check it with: age -d -i IDENTITY FILE")
+	}
+	return backendError(err)
+}
 
 // vaultToRead opens the vault for reading, or returns nil when none has
 // been written yet: reading an absent vault must not create an identity.

@@ -82,7 +82,7 @@ func (a *app) readVault(ctx context.Context, s *snapshot) error {
 	}
 	all, err := vault.ReadAll(ctx, v)
 	if err != nil {
-		return backendError(err, vaultHint)
+		return a.vaultError(err)
 	}
 	for ref, val := range all {
 		s.values[ref.String()] = val

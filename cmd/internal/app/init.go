@@ -43,6 +43,7 @@ path = ".acctsetup/vault.age"
 # Your private key; ACCTSETUP_AGE_IDENTITY overrides it. Never commit it.
 identity = ".acctsetup/identity.txt"
 # Everyone who may read the vault: age public keys or SSH public keys.
+# Change it with: acctsetup vault recipients add|rm KEY (re-encrypts the file).
 recipients = [{{range $i, $r := .Recipients}}{{if $i}}, {{end}}"{{$r}}"{{end}}]
 # onepassword_vault = "Integrations"
 

@@ -137,7 +137,7 @@ func (a *app) otpCode(ctx *cli.Context) error {
 		return failure(fmt.Errorf("no TOTP seed is enrolled for %s %s", p.ID, env), fmt.Sprintf("acctsetup otp enroll %s --env %s", p.ID, env))
 	}
 	if err != nil {
-		return backendError(err, vaultHint)
+		return a.vaultError(err)
 	}
 	key, err := totp.Parse(uri.Reveal())
 	if err != nil {
@@ -202,7 +202,7 @@ func (a *app) storeSecret(ctx context.Context, p *providers.Provider, env, field
 	}
 	ref := vault.Ref{Provider: p.ID, Environment: env, Field: field}
 	if err := v.Set(ctx, ref, vault.NewSecret(value), meta); err != nil {
-		return backendError(err, vaultHint)
+		return a.vaultError(err)
 	}
 	reference := v.Reference(ref)
 	ev := audit.Event{At: a.now(), Actor: a.actor(), Action: action, Provider: p.ID, Environment: env, Subject: field, Detail: "stored at " + reference}

@@ -370,7 +370,7 @@ func (a *app) secretGet(ctx *cli.Context) error {
 		return notStored()
 	}
 	if err != nil {
-		return backendError(err, vaultHint)
+		return a.vaultError(err)
 	}
 	// Audit first: a value whose reveal cannot be recorded is not shown.
 	st, err := a.store(ctx.Context)
@@ -416,7 +416,7 @@ func (a *app) secretRemove(ctx *cli.Context) error {
 	if v != nil {
 		err := v.Delete(ctx.Context, ref)
 		if err != nil && !errors.Is(err, vault.ErrNotFound) {
-			return backendError(err, vaultHint)
+			return a.vaultError(err)
 		}
 		inVault = err == nil
 	}
