@@ -104,7 +104,7 @@ func (a *app) otpEnroll(ctx *cli.Context) error {
 		a.notef("wrote the QR code to %s: it holds the seed, so share it only with the team and delete it after scanning", path)
 	}
 	for _, env := range envs {
-		if err := a.storeSecret(ctx.Context, p, env, mfaField, uri, vault.Meta{SetAt: a.now(), SetBy: a.actor()}, "otp.enroll"); err != nil {
+		if err := a.storeSecret(ctx.Context, p, env, mfaField, uri, vault.Meta{SetAt: a.stamp(), SetBy: a.actor()}, "otp.enroll"); err != nil {
 			return err
 		}
 		a.printf("enrolled the %s %s portal login's TOTP (%s)\n", p.ID, env, key.Describe())

@@ -153,7 +153,7 @@ func (a *app) secretSet(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	meta := vault.Meta{SetAt: a.now(), SetBy: a.actor()}
+	meta := vault.Meta{SetAt: a.stamp(), SetBy: a.actor()}
 	if meta.ExpiresAt, err = a.expiry(ctx, c, meta.SetAt); err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func (a *app) secretRotate(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	now := a.now()
+	now := a.stamp()
 	expires, err := a.expiry(ctx, c, now)
 	if err != nil {
 		return err
@@ -190,10 +190,14 @@ func (a *app) secretRotate(ctx *cli.Context) error {
 	return a.storeCredential(ctx.Context, p, env, c, value, meta, "secret.rotate")
 }
 
+// stamp is the time recorded in a secret's metadata: now, to the second,
+// the precision every vault backend keeps.
+func (a *app) stamp() time.Time { return a.now().UTC().Truncate(time.Second) }
+
 // newMeta is the metadata of a value stored now by the actor, expiring
 // after the credential's maximum age, if it has one.
 func (a *app) newMeta(c providers.Credential) vault.Meta {
-	m := vault.Meta{SetAt: a.now(), SetBy: a.actor()}
+	m := vault.Meta{SetAt: a.stamp(), SetBy: a.actor()}
 	if !c.MaxAge.IsZero() {
 		m.ExpiresAt = c.MaxAge.After(m.SetAt)
 	}
