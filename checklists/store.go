@@ -57,6 +57,23 @@ type Store interface {
 	// CheckRuns returns the saved runs since t, newest first.
 	CheckRuns(ctx context.Context, since time.Time) ([]CheckRun, error)
 
+	// RecordMail records a provider e-mail and, in the same transaction,
+	// the step records it brings (none for one that waits for review).
+	// A message already recorded changes nothing and returns false: the
+	// same message never counts twice.
+	RecordMail(ctx context.Context, m MailMessage, steps []StepRecord, ev audit.Event) (bool, error)
+	// Mail returns recorded messages with the status ("" for all), oldest first.
+	Mail(ctx context.Context, status MailStatus) ([]MailMessage, error)
+	// DecideMail records a person's decision on a message waiting for
+	// review (MailAccepted or MailDismissed), with the step records an
+	// acceptance brings.
+	DecideMail(ctx context.Context, m MailMessage, steps []StepRecord, ev audit.Event) error
+	// MailCheckpoints returns where the last scan of each folder stopped.
+	MailCheckpoints(ctx context.Context) ([]MailCheckpoint, error)
+	// SaveMailCheckpoint records where a scan of a folder stopped. It is
+	// not audited: it records progress, not a change to any checklist.
+	SaveMailCheckpoint(ctx context.Context, cp MailCheckpoint) error
+
 	// Audit records an event that comes with no state change.
 	Audit(ctx context.Context, ev audit.Event) error
 	// AuditEvents returns events in sequence order.

@@ -79,6 +79,30 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
 `,
+	2: `
+CREATE TABLE mail_messages (
+	message_id TEXT PRIMARY KEY,
+	folder     TEXT NOT NULL,
+	sender     TEXT NOT NULL,
+	subject    TEXT NOT NULL,
+	sent_at    TEXT NOT NULL,
+	provider   TEXT NOT NULL,
+	signal     TEXT NOT NULL,
+	event      TEXT NOT NULL,
+	step       TEXT NOT NULL,
+	status     TEXT NOT NULL,
+	reason     TEXT NOT NULL,
+	seen_at    TEXT NOT NULL,
+	actor      TEXT NOT NULL,
+	decided_at TEXT NOT NULL
+);
+CREATE INDEX mail_messages_status ON mail_messages (status, seen_at);
+CREATE TABLE mail_checkpoints (
+	folder       TEXT PRIMARY KEY,
+	uid_validity BIGINT NOT NULL,
+	last_uid     BIGINT NOT NULL
+);
+`,
 }
 
 // migrate applies the migrations the database lacks, each in a transaction

@@ -30,23 +30,25 @@ func (s *Store) Steps(ctx context.Context, provider, env string) ([]checklists.S
 
 // SaveStep writes r, or deletes the step's record when r.Status is Todo.
 func (s *Store) SaveStep(ctx context.Context, r checklists.StepRecord, ev audit.Event) error {
-	return s.change(ctx, ev, func(tx *sql.Tx) error {
-		var err error
-		if r.Status == checklists.Todo {
-			_, err = tx.ExecContext(ctx, `DELETE FROM steps WHERE provider = $1 AND environment = $2 AND step = $3`,
-				r.Provider, r.Environment, r.Step)
-		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO steps (provider, environment, step, status, evidence, note, actor, at, forced)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-				ON CONFLICT (provider, environment, step) DO UPDATE SET status = excluded.status,
-				evidence = excluded.evidence, note = excluded.note, actor = excluded.actor, at = excluded.at, forced = excluded.forced`,
-				r.Provider, r.Environment, r.Step, string(r.Status), r.Evidence, r.Note, r.Actor, formatTime(r.At), boolInt(r.Forced))
-		}
-		if err != nil {
-			return fmt.Errorf("sqlstore: save step %s/%s/%s: %w", r.Provider, r.Environment, r.Step, err)
-		}
-		return nil
-	})
+	return s.change(ctx, ev, func(tx *sql.Tx) error { return writeStep(ctx, tx, r) })
+}
+
+func writeStep(ctx context.Context, tx *sql.Tx, r checklists.StepRecord) error {
+	var err error
+	if r.Status == checklists.Todo {
+		_, err = tx.ExecContext(ctx, `DELETE FROM steps WHERE provider = $1 AND environment = $2 AND step = $3`,
+			r.Provider, r.Environment, r.Step)
+	} else {
+		_, err = tx.ExecContext(ctx, `INSERT INTO steps (provider, environment, step, status, evidence, note, actor, at, forced)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (provider, environment, step) DO UPDATE SET status = excluded.status,
+			evidence = excluded.evidence, note = excluded.note, actor = excluded.actor, at = excluded.at, forced = excluded.forced`,
+			r.Provider, r.Environment, r.Step, string(r.Status), r.Evidence, r.Note, r.Actor, formatTime(r.At), boolInt(r.Forced))
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: save step %s/%s/%s: %w", r.Provider, r.Environment, r.Step, err)
+	}
+	return nil
 }
 
 // Answers returns a provider's questionnaire answers.
