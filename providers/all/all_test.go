@@ -431,13 +431,16 @@ func TestSignalSubjectsCompile(t *testing.T) {
 	}
 }
 
-// signalSamples are e-mail subjects each provider's rules must classify:
-// rule is the rule Signals.Classify must pick, or "" for subjects no rule may
-// match (newsletters, password resets, other mail from the same domains).
-var signalSamples = map[string][]struct {
+// signalSample is an e-mail subject and the rule Signals.Classify must pick
+// for it, "" for subjects no rule may match (newsletters, password resets,
+// other mail from the same domains).
+type signalSample struct {
 	subject string
 	rule    string
-}{
+}
+
+// signalSamples are the subjects each provider's rules must classify.
+var signalSamples = map[string][]signalSample{
 	"xero": {
 		{"Verify your email address", "email-verified"},
 		{"Please verify your Xero account", "email-verified"},
@@ -488,35 +491,42 @@ func TestSignalSamples(t *testing.T) {
 			t.Errorf("signalSamples: %v", err)
 		}
 	}
-	for _, p := range reg.All() {
-		samples := signalSamples[p.ID]
+	samples := func(p *providers.Provider) []signalSample { return signalSamples[p.ID] }
+	runSamples(t, reg.All(), "subject", samples, func(t *testing.T, p *providers.Provider, s signalSample) string {
+		if got, _ := p.Signals.Classify(s.subject); got.ID != s.rule {
+			t.Errorf("Classify(%q) = rule %q, want %q", s.subject, got.ID, s.rule)
+		}
+		return s.rule
+	})
+}
+
+// runSamples checks each provider's samples in a subtest of its own. check
+// checks one and returns the rule it must advance, "" for a negative
+// sample, one that must advance no step. A provider with signal rules needs
+// a sample advancing each rule and a negative one; one without needs none.
+func runSamples[S any](t *testing.T, ps []*providers.Provider, what string, samples func(*providers.Provider) []S, check func(*testing.T, *providers.Provider, S) string) {
+	t.Helper()
+	for _, p := range ps {
+		ss := samples(p)
 		if len(p.Signals.Rules) == 0 {
-			if len(samples) > 0 {
-				t.Errorf("%s has samples but no signal rules", p.ID)
+			if len(ss) > 0 {
+				t.Errorf("%s has sample %ss but no signal rules", p.ID, what)
 			}
 			continue
 		}
 		t.Run(p.ID, func(t *testing.T) {
 			t.Parallel()
-			covered := map[string]bool{}
-			negatives := 0
-			for _, s := range samples {
-				if s.rule != "" {
-					covered[s.rule] = true
-				} else {
-					negatives++
-				}
-				if got, _ := p.Signals.Classify(s.subject); got.ID != s.rule {
-					t.Errorf("Classify(%q) = rule %q, want %q", s.subject, got.ID, s.rule)
-				}
+			advanced := map[string]bool{}
+			for _, s := range ss {
+				advanced[check(t, p, s)] = true
 			}
 			for _, r := range p.Signals.Rules {
-				if !covered[r.ID] {
-					t.Errorf("signal rule %q has no sample subject that must match it", r.ID)
+				if !advanced[r.ID] {
+					t.Errorf("signal rule %q has no sample %s that advances it", r.ID, what)
 				}
 			}
-			if negatives == 0 {
-				t.Errorf("no sample subjects that must match no rule")
+			if !advanced[""] {
+				t.Errorf("no negative sample %s, one that must advance no step", what)
 			}
 		})
 	}
