@@ -35,10 +35,12 @@ func (v Verdict) Review() bool {
 // e-mail (those with signal domains; the others are skipped). In order:
 //
 //   - From a provider's domain or a subdomain: the subject picks a rule
-//     (providers.Signals.Classify). It advances only if the receiving
-//     server's Authentication-Results vouch for the sender (see
-//     authenticate) and the subject is no forward or reply; otherwise, and
-//     when no rule matches (newsletters, password resets), it is reviewed.
+//     (providers.Signals.Classify). Where providers share the domain, the
+//     first with a matching rule has the message, else the first of them.
+//     It advances only if the receiving server's Authentication-Results
+//     vouch for the sender (see authenticate) and the subject is no
+//     forward or reply; otherwise, and when no rule matches (newsletters,
+//     password resets), it is reviewed.
 //   - A sender whose domain, address or name holds a provider's brand
 //     word without being from its domains is a look-alike: reviewed.
 //   - A forward or reply ("Fwd:", "Re:", "WG:", ...) that names a
@@ -60,10 +62,18 @@ func Classify(m Message, ps []*providers.Provider, authservID string) Verdict {
 		sender = "an unknown sender"
 	}
 
+	var own []*providers.Provider // providers may share a domain (sage.com)
 	for _, p := range speakers {
 		if p.Signals.Speaks(domain) {
-			return fromProvider(m, p, subject, relay, authservID)
+			own = append(own, p)
 		}
+	}
+	if len(own) > 0 {
+		i := slices.IndexFunc(own, func(p *providers.Provider) bool {
+			_, ok := p.Signals.Classify(subject)
+			return ok
+		})
+		return fromProvider(m, own[max(i, 0)], subject, relay, authservID)
 	}
 	for _, p := range speakers {
 		if reason := lookalike(p, m.FromName, local, domain, sender); reason != "" {

@@ -178,3 +178,32 @@ func TestClassify(t *testing.T) {
 		{name: "empty message", m: mailbox.Message{}},
 	})
 }
+
+func TestClassifySharedDomain(t *testing.T) {
+	t.Parallel()
+	sage := func(id, name, rule, subject string) *providers.Provider {
+		return &providers.Provider{ID: id, Name: name, Signals: providers.Signals{
+			Domains: []string{"sage.com"},
+			Rules:   []providers.Signal{{ID: rule, Event: providers.EventKeysIssued, Step: "store-keys", Subject: subject}},
+		}}
+	}
+	ps := []*providers.Provider{
+		sage("sageaccounting", "Sage Accounting", "app-keys", "(?i)your app keys"),
+		sage("sage200", "Sage 200", "credentials", "(?i)your sage 200 credentials"),
+	}
+	tests := []struct {
+		subject, provider, signal string
+	}{
+		{"Your Sage 200 credentials", "sage200", "credentials"},
+		{"Your app keys", "sageaccounting", "app-keys"},
+		{"Sage newsletter", "sageaccounting", ""},
+	}
+	for _, tt := range tests {
+		m := mailbox.Message{From: "noreply@sage.com", Subject: tt.subject, AuthResults: []string{authserv + "; dkim=pass header.d=sage.com"}}
+		v := mailbox.Classify(m, ps, authserv)
+		if v.Provider != tt.provider || v.Signal.ID != tt.signal || v.Advance != (tt.signal != "") {
+			t.Errorf("Classify(%q) = {provider %q, signal %q, advance %v}, want {%q, %q, %v}",
+				tt.subject, v.Provider, v.Signal.ID, v.Advance, tt.provider, tt.signal, tt.signal != "")
+		}
+	}
+}
