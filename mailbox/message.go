@@ -21,6 +21,7 @@ type Message struct {
 
 	MessageID string    // the Message-ID header without angle brackets; "" if absent
 	From      string    // the From header's address, lower case
+	FromName  string    // the From header's display name, decoded like Subject; "" if none
 	Subject   string    // decoded (RFC 2047 and the charset), whitespace folded
 	Date      time.Time // the Date header; zero if absent or unreadable
 	// AuthResults holds the raw Authentication-Results header values in

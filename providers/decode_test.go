@@ -134,9 +134,13 @@ func TestDecodeValid(t *testing.T) {
 	if !ok || c.Label != "Client ID" || c.Rule != "token,min=16" || c.Secret || !c.MaxAge.IsZero() {
 		t.Errorf("Credential(client_id) = %+v, %v; want non-secret, rule token,min=16, no max age", c, ok)
 	}
+	if len(p.Signals.Rules) != 1 || p.Signals.Rules[0].subject == nil {
+		t.Fatalf("Signals.Rules = %+v, want one rule with its subject compiled", p.Signals.Rules)
+	}
 	want := Signals{
 		Domains: []string{"example.com"},
-		Rules:   []Signal{{ID: "app-approved", Event: EventApproved, Step: "go-live", Subject: "(?i)app approved"}},
+		Rules: []Signal{{ID: "app-approved", Event: EventApproved, Step: "go-live", Subject: "(?i)app approved",
+			subject: p.Signals.Rules[0].subject}},
 	}
 	if !reflect.DeepEqual(p.Signals, want) {
 		t.Errorf("Signals = %+v, want %+v", p.Signals, want)
@@ -348,6 +352,11 @@ func TestDecodeErrors(t *testing.T) {
 			name:    "signal domain that is not a domain",
 			edits:   []string{`domains = ["example.com"]`, `domains = ["https://example.com"]`},
 			wantErr: `examplebooks.toml:41: signals.domains[0]: must be a domain name, not "https://example.com"`,
+		},
+		{
+			name:    "signal brand that is not one lower-case word",
+			edits:   []string{`domains = ["example.com"]`, `domains = ["example.com"]` + "\nbrands = [\"Example Books\"]"},
+			wantErr: `examplebooks.toml:42: signals.brands[0]: must be lower-case letters and digits only ([a-z0-9]+), not "Example Books"`,
 		},
 		{
 			name:    "questionnaire without questionnaire step",

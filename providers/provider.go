@@ -10,6 +10,7 @@
 package providers
 
 import (
+	"regexp"
 	"slices"
 )
 
@@ -146,7 +147,12 @@ type Question struct {
 type Signals struct {
 	// Domains may speak for the provider; their subdomains count too.
 	Domains []string `toml:"domains" validate:"dive,fqdn"`
-	Rules   []Signal `toml:"rules" validate:"dive"`
+	// Brands are words that name the provider in a sender's name or
+	// address or in a subject ("intuit", "quickbooks"). Mail that uses one
+	// without coming from a listed domain is a look-alike or a forward: a
+	// person reviews it. Empty means the provider's ID (see Provider.Brands).
+	Brands []string `toml:"brands" validate:"dive,providerid"`
+	Rules  []Signal `toml:"rules" validate:"dive"`
 }
 
 // Event is what a provider e-mail means.
@@ -170,6 +176,9 @@ type Signal struct {
 	Step string `toml:"step" validate:"required"`
 	// Subject is an RE2 expression matched against the decoded subject.
 	Subject string `toml:"subject" validate:"required"`
+
+	// subject is Subject compiled, once, when the descriptor is validated.
+	subject *regexp.Regexp
 }
 
 // Environment returns the named environment and whether the provider has it.

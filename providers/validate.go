@@ -62,7 +62,9 @@ func matches(re *regexp.Regexp) validator.Func {
 }
 
 // Validate checks the provider on its own: field rules and the cross-checks
-// below. Descriptors loaded with Decode are already validated.
+// below. Descriptors loaded with Decode are already validated. Validate also
+// compiles the signal subjects for [Signals.Classify], so it must not run
+// while another goroutine classifies mail with the same provider.
 func (p *Provider) Validate() error {
 	return p.validate(p.ID+".toml", tomlfile.Locator{})
 }
@@ -284,9 +286,11 @@ func (p *Provider) validateSignals(add addFunc) {
 		if _, ok := p.Step(r.Step); !ok && r.Step != "" {
 			add(field+".step", "signal %q names unknown step %q", r.ID, r.Step)
 		}
-		if _, err := regexp.Compile(r.Subject); err != nil {
+		re, err := regexp.Compile(r.Subject)
+		if err != nil {
 			add(field+".subject", "invalid regular expression: %v", err)
 		}
+		p.Signals.Rules[i].subject = re
 	}
 }
 

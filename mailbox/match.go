@@ -1,0 +1,223 @@
+package mailbox
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/acctsetup/acctsetup/providers"
+)
+
+// Verdict is what one message means for the checklists.
+type Verdict struct {
+	// Provider is the ID of the provider the message concerns; "" when it
+	// concerns none, and then it is neither advanced nor reviewed.
+	Provider string
+	// Signal is the rule the subject matched, with the event it announces
+	// and the step it concerns; its ID is "" when no rule matched. A
+	// forward's or reply's subject is matched without its Fwd: or Re:.
+	Signal providers.Signal
+	// Advance is true when the message may be recorded without a person:
+	// the sender is authentic and a rule matched. Signal.Event says what
+	// it means; a rejection blocks the step, it never completes it.
+	Advance bool
+	// Reason says why a message about a provider waits for a person.
+	Reason string
+}
+
+// Review reports whether the message waits for a person (mailbox review).
+func (v Verdict) Review() bool {
+	return v.Provider != "" && !v.Advance
+}
+
+// Classify decides what a message means, for the providers that speak by
+// e-mail (those with signal domains; the others are skipped). In order:
+//
+//   - From a provider's domain or a subdomain: the subject picks a rule
+//     (providers.Signals.Classify). Where providers share the domain, the
+//     first with a matching rule has the message, else the first of them.
+//     It advances only if the receiving server's Authentication-Results
+//     vouch for the sender (see authenticate) and the subject is no
+//     forward or reply; otherwise, and when no rule matches (newsletters,
+//     password resets), it is reviewed.
+//   - A sender whose domain, address or name holds a provider's brand
+//     word without being from its domains is a look-alike: reviewed.
+//   - A forward or reply ("Fwd:", "Re:", "WG:", ...) that names a
+//     provider's domain in its subject or text, or a brand in its subject,
+//     was relayed by a person: reviewed.
+//   - Any other sender whose subject names a brand and matches one of the
+//     provider's rules: reviewed.
+//
+// Anything else concerns no provider. Nothing here fails: headers that are
+// missing or cannot be read are reasons for review.
+func Classify(m Message, ps []*providers.Provider, authservID string) Verdict {
+	speakers := slices.DeleteFunc(slices.Clone(ps), func(p *providers.Provider) bool {
+		return len(p.Signals.Domains) == 0
+	})
+	local, domain := splitAddress(m.From)
+	subject, relay := stripRelay(m.Subject)
+	sender := printable(m.From)
+	if sender == "" {
+		sender = "an unknown sender"
+	}
+
+	var own []*providers.Provider // providers may share a domain (sage.com)
+	for _, p := range speakers {
+		if p.Signals.Speaks(domain) {
+			own = append(own, p)
+		}
+	}
+	if len(own) > 0 {
+		i := slices.IndexFunc(own, func(p *providers.Provider) bool {
+			_, ok := p.Signals.Classify(subject)
+			return ok
+		})
+		return fromProvider(m, own[max(i, 0)], subject, relay, authservID)
+	}
+	for _, p := range speakers {
+		if reason := lookalike(p, m.FromName, local, domain, sender); reason != "" {
+			return review(p, subject, reason)
+		}
+	}
+	if relay != "" {
+		mentioned := domainsIn(m.Subject, m.Text)
+		for _, p := range speakers {
+			if slices.ContainsFunc(mentioned, p.Signals.Speaks) || namesBrand(p, m.Subject) {
+				return review(p, subject, fmt.Sprintf("%s, not sent by %s", relay.by(sender), p.Name))
+			}
+		}
+	}
+	for _, p := range speakers {
+		if _, ok := p.Signals.Classify(subject); ok && namesBrand(p, subject) {
+			return review(p, subject, fmt.Sprintf("the subject names %s but %s is not from a %s domain", p.Name, sender, p.Name))
+		}
+	}
+	return Verdict{}
+}
+
+// fromProvider judges a message from one of the provider's domains.
+func fromProvider(m Message, p *providers.Provider, subject string, relay relay, authservID string) Verdict {
+	v := Verdict{Provider: p.ID}
+	var reasons []string
+	if relay != "" {
+		reasons = append(reasons, fmt.Sprintf("the subject %q is a %s, not %s's own notice", m.Subject, relay, p.Name))
+	}
+	sig, ok := p.Signals.Classify(subject)
+	if ok {
+		v.Signal = sig
+	} else {
+		reasons = append(reasons, fmt.Sprintf("from a %s domain but matches no rule", p.Name))
+	}
+	if authentic, why := authenticate(m, p, authservID); !authentic {
+		reasons = append(reasons, why)
+	}
+	v.Advance = len(reasons) == 0
+	v.Reason = strings.Join(reasons, "; ")
+	return v
+}
+
+// review is the verdict on a message about p that no rule lets advance.
+func review(p *providers.Provider, subject, reason string) Verdict {
+	sig, _ := p.Signals.Classify(subject)
+	return Verdict{Provider: p.ID, Signal: sig, Reason: reason}
+}
+
+// lookalike says why a sender outside the provider's domains looks like
+// the provider, or returns "".
+func lookalike(p *providers.Provider, name, local, domain, sender string) string {
+	for _, b := range p.Brands() {
+		switch {
+		case strings.Contains(squash(domain), b):
+			return fmt.Sprintf("sender domain look-alike %s is not a %s domain", printable(domain), p.Name)
+		case strings.Contains(squash(local), b):
+			return fmt.Sprintf("sender address %s names %s but is not from a %s domain", sender, p.Name, p.Name)
+		case strings.Contains(squash(name), b):
+			return fmt.Sprintf("sender name %q names %s but %s is not from a %s domain", name, p.Name, sender, p.Name)
+		}
+	}
+	return ""
+}
+
+// namesBrand reports whether text holds one of the provider's brand words.
+func namesBrand(p *providers.Provider, text string) bool {
+	s := squash(text)
+	return slices.ContainsFunc(p.Brands(), func(b string) bool { return strings.Contains(s, b) })
+}
+
+// squash lower-cases s and drops the separators a look-alike puts inside a
+// brand ("x-e-r-o", "Quick.Books"). Spaces stay, so that words are not run
+// together ("Max Eros" does not name Xero).
+func squash(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', '.', '+':
+			return -1
+		}
+		return r
+	}, strings.ToLower(s))
+}
+
+// splitAddress splits an address at its last "@". Without one, the whole
+// address is the local part and the domain is "".
+func splitAddress(addr string) (local, domain string) {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return addr, ""
+	}
+	return addr[:at], addr[at+1:]
+}
+
+// relay is how a person passed a message on, as its subject says.
+type relay string
+
+const (
+	forward relay = "forward"
+	reply   relay = "reply"
+)
+
+// by describes the person who relayed the message.
+func (r relay) by(sender string) string {
+	if r == forward {
+		return "forwarded by " + sender
+	}
+	return "a reply from " + sender
+}
+
+// relayPrefix is one forward or reply prefix of a subject, in the
+// languages mail clients commonly use; "[2]" counts replies in some.
+var relayPrefix = regexp.MustCompile(`(?i)^\s*(fwd?|wg|tr|rv|enc|vs|vb|vl|doorst|re|res|aw|sv|antw)\s*(\[\d+\])?\s*:\s*`)
+
+// forwardPrefixes are the prefixes of relayPrefix that mean a forward
+// (English, German, French, Spanish, Portuguese, Nordic, Dutch); the rest
+// mean a reply.
+var forwardPrefixes = []string{"fw", "fwd", "wg", "tr", "rv", "enc", "vs", "vb", "vl", "doorst"}
+
+// stripRelay removes a subject's forward and reply prefixes. relay is what
+// the outermost one makes of the message, "" when there is none.
+func stripRelay(subject string) (rest string, r relay) {
+	rest = subject
+	for {
+		m := relayPrefix.FindStringSubmatchIndex(rest)
+		if m == nil {
+			return strings.TrimSpace(rest), r
+		}
+		if r == "" {
+			r = reply
+			if slices.Contains(forwardPrefixes, strings.ToLower(rest[m[2]:m[3]])) {
+				r = forward
+			}
+		}
+		rest = rest[m[1]:]
+	}
+}
+
+// domainPattern finds host names in lower-cased text.
+var domainPattern = regexp.MustCompile(`[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+`)
+
+// domainsIn lists the host names in a subject and the start of a text: a
+// forward quotes the original sender there ("From: Xero <no-reply@xero.com>").
+// Text the server sends still transfer-encoded (base64) shows none.
+func domainsIn(subject string, text []byte) []string {
+	return domainPattern.FindAllString(strings.ToLower(subject+"\n"+string(text)), -1)
+}
