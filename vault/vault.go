@@ -34,6 +34,14 @@ func (m Meta) UpdatedAt() time.Time {
 	return m.SetAt
 }
 
+// Equal reports whether m and o record the same history, comparing times
+// as instants.
+func (m Meta) Equal(o Meta) bool {
+	return m.SetAt.Equal(o.SetAt) && m.SetBy == o.SetBy &&
+		m.RotatedAt.Equal(o.RotatedAt) && m.RotatedBy == o.RotatedBy &&
+		m.ExpiresAt.Equal(o.ExpiresAt)
+}
+
 // UTC returns m with every time in UTC, as backends store them.
 func UTC(m Meta) Meta {
 	m.SetAt, m.RotatedAt, m.ExpiresAt = m.SetAt.UTC(), m.RotatedAt.UTC(), m.ExpiresAt.UTC()

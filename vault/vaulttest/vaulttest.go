@@ -339,7 +339,7 @@ func testMetadata(t *testing.T, v vault.Vault) {
 			t.Fatalf("List() has %d entries, want %d", len(entries), len(want))
 		}
 		for _, e := range entries {
-			if !SameMeta(e.Meta, want[e.Ref]) {
+			if !e.Meta.Equal(want[e.Ref]) {
 				t.Errorf("List() meta of %s = %+v, want %+v", e.Ref, e.Meta, want[e.Ref])
 			}
 		}
@@ -351,14 +351,6 @@ func testMetadata(t *testing.T, v vault.Vault) {
 		t.Fatalf("Set(%s) error = %v", refA, err)
 	}
 	checkMeta(map[vault.Ref]vault.Meta{refA: replaced, refB: {SetAt: at, SetBy: "priya@example.com"}})
-}
-
-// SameMeta reports whether two metadata records are equal, comparing times
-// as instants.
-func SameMeta(a, b vault.Meta) bool {
-	return a.SetAt.Equal(b.SetAt) && a.SetBy == b.SetBy &&
-		a.RotatedAt.Equal(b.RotatedAt) && a.RotatedBy == b.RotatedBy &&
-		a.ExpiresAt.Equal(b.ExpiresAt)
 }
 
 // testResolve checks that what Reference returns resolves to the value, and

@@ -59,7 +59,8 @@ expiry_warning_days = 30
 # username = "integrations@example.com"
 # auth = "password"                # password | xoauth2
 # folders = ["INBOX"]
-# authserv_id = "mx.example.com"   # whose Authentication-Results to trust
+# authserv_id = "mx.example.com"   # whose Authentication-Results to trust (required)
+# password_ref = "op://Integrations/Mailbox/password"   # else: acctsetup mailbox login
 
 # Extra or overriding provider descriptors (same shape as the built-in ones).
 # providers_dir = "providers.d"

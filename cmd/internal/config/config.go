@@ -204,6 +204,9 @@ func (c *Config) check() error {
 		if m.Username == "" {
 			bad("mailbox.username", "is required")
 		}
+		if m.AuthservID == "" {
+			bad("mailbox.authserv_id", "is required: only Authentication-Results added by the receiving server it names are trusted")
+		}
 	}
 	seen := map[string]bool{}
 	for i, p := range c.Providers {

@@ -39,7 +39,8 @@ func TestParseErrors(t *testing.T) {
 				"a.toml:2: mailbox.port: must be a port number, not 70000\n" +
 				"a.toml:3: mailbox.tls: must be implicit, starttls or none, not \"ssl\"\n" +
 				"a.toml:4: mailbox.auth: must be password or xoauth2, not \"oauth\"\n" +
-				"a.toml:1: mailbox.username: is required",
+				"a.toml:1: mailbox.username: is required\n" +
+				"a.toml:1: mailbox.authserv_id: is required: only Authentication-Results added by the receiving server it names are trusted",
 		},
 		{
 			name: "provider listed twice, second one located",
@@ -111,7 +112,7 @@ func TestDefaults(t *testing.T) {
 
 func TestMailboxDefaults(t *testing.T) {
 	t.Parallel()
-	c, err := Parse("a.toml", []byte("[mailbox]\nhost = \"imap.example.com\"\nusername = \"team@example.com\"\n"))
+	c, err := Parse("a.toml", []byte("[mailbox]\nhost = \"imap.example.com\"\nusername = \"team@example.com\"\nauthserv_id = \"mx.example.com\"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
