@@ -55,7 +55,7 @@
 //
 //   - the vault name is resolved to its ID once (Vaults.List);
 //   - the first read or write lists the vault's active items (Items.List) and
-//     fetches the backend's own items in one batch (Items.GetAll), which
+//     fetches the backend's own items, if any, in one batch (Items.GetAll), which
 //     [Vault.List], [Vault.Get], [Vault.GetAll] and [Vault.Resolve] of the
 //     backend's own references then serve without further requests;
 //   - a write is one request (Items.Create, Items.Put or Items.Delete) and
