@@ -1,0 +1,5 @@
+//go:build !race
+
+package onepassword_test
+
+const raceEnabled = false
