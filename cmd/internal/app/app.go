@@ -11,10 +11,13 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/acctsetup/acctsetup/vault/onepassword"
 )
 
 // Exit codes, as DESIGN.md fixes them.
@@ -46,13 +49,16 @@ func SystemIO() IO {
 
 // Main runs acctsetup with args (os.Args) and returns the exit code.
 func Main(ctx context.Context, args []string, io IO, getenv func(string) string) int {
-	return mainAt(ctx, args, io, getenv, time.Now)
+	return mainWith(ctx, args, io, getenv)
 }
 
-// mainAt is Main with a clock, for tests that must agree with another
-// program on the time.
-func mainAt(ctx context.Context, args []string, io IO, getenv func(string) string, now func() time.Time) int {
-	a := &app{io: io, getenv: getenv, now: now}
+// mainWith is Main with options that tests use to set the clock or fake a
+// service that cannot run here.
+func mainWith(ctx context.Context, args []string, io IO, getenv func(string) string, options ...func(*app)) int {
+	a := &app{io: io, getenv: getenv, now: time.Now}
+	for _, o := range options {
+		o(a)
+	}
 	defer a.close()
 	err := a.cli().RunContext(ctx, args)
 	if err == nil && a.deps.failedCommand {
@@ -71,6 +77,9 @@ type app struct {
 	globals    globals
 	positional []string // the command's arguments, flags removed
 	deps       deps
+
+	// onePassword, when set, replaces the 1Password SDK client (tests).
+	onePassword func(context.Context) (onepassword.API, error)
 }
 
 // exitError carries an exit code and hints for the user.
@@ -161,4 +170,13 @@ func (a *app) notef(format string, args ...any) {
 
 func (a *app) close() {
 	a.deps.close()
+}
+
+// version is the module version the binary was built from, as go install
+// records it, or "(devel)".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/acctsetup/acctsetup/providers/all"
 	"github.com/acctsetup/acctsetup/vault"
 	agevault "github.com/acctsetup/acctsetup/vault/age"
+	"github.com/acctsetup/acctsetup/vault/onepassword"
 )
 
 // deps are the run's dependencies, created on first use and closed by Main.
@@ -193,8 +194,19 @@ func (a *app) vault() (vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Vault.Backend != "age" {
-		return nil, usageError(fmt.Errorf("vault backend %q is not supported yet", cfg.Vault.Backend), `set [vault] backend = "age" in acctsetup.toml`)
+	v, err := a.openVault(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.deps.vault = v
+	return v, nil
+}
+
+// openVault opens the vault a config names. A 1Password vault connects
+// when first used, so opening one costs nothing.
+func (a *app) openVault(cfg *config.Config) (vault.Vault, error) {
+	if cfg.Vault.Backend == "onepassword" {
+		return onepassword.Open(cfg.Vault.OnePasswordVault, a.connectOnePassword), nil
 	}
 	idPath := a.identityPath(cfg)
 	identity, created, err := agevault.LoadOrCreateIdentity(idPath)
@@ -208,8 +220,23 @@ func (a *app) vault() (vault.Vault, error) {
 	if err != nil {
 		return nil, usageError(cfg.Errorf("vault.recipients", "%v", err))
 	}
-	a.deps.vault = agevault.Open(cfg.Path(cfg.Vault.Path), identity, recipients, agevault.WithIdentityPath(idPath))
-	return a.deps.vault, nil
+	return agevault.Open(cfg.Path(cfg.Vault.Path), identity, recipients, agevault.WithIdentityPath(idPath)), nil
+}
+
+// errNoToken: the 1Password backend needs a service account token.
+var errNoToken = errors.New("OP_SERVICE_ACCOUNT_TOKEN is not set: the 1Password backend needs a service account token")
+
+// connectOnePassword creates the run's one 1Password SDK client, from the
+// service account token in OP_SERVICE_ACCOUNT_TOKEN. Tests replace it.
+func (a *app) connectOnePassword(ctx context.Context) (onepassword.API, error) {
+	if a.onePassword != nil {
+		return a.onePassword(ctx)
+	}
+	token := a.getenv("OP_SERVICE_ACCOUNT_TOKEN")
+	if token == "" {
+		return nil, errNoToken
+	}
+	return onepassword.Connect(ctx, token, version())
 }
 
 // identityPath is the age identity file: ACCTSETUP_AGE_IDENTITY, or the
@@ -246,6 +273,10 @@ func (a *app) vaultError(err error) error {
 	case errors.Is(err, agevault.ErrWrongIdentity):
 		return backendError(err, "nothing was changed; point ACCTSETUP_AGE_IDENTITY at an identity whose public key is a recipient,"+
 			" or ask a teammate who is one to run: acctsetup vault recipients add <your age1... key>")
+	case errors.Is(err, errNoToken):
+		return usageError(err, "export OP_SERVICE_ACCOUNT_TOKEN=ops_... (a service account with access to the vault), or set [vault] backend = \"age\"")
+	case errors.Is(err, onepassword.ErrRateLimited):
+		return backendError(err, "nothing was changed; acctsetup reads each 1Password item once per run, so run fewer commands for a while")
 	case errors.Is(err, agevault.ErrDamaged):
 		return backendError(err, "nothing was changed; restore the vault file from a backup,"+
 			" or have a teammate whose key is a recipient check it with: age -d -i IDENTITY FILE")

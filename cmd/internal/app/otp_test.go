@@ -68,8 +68,8 @@ func TestOTPMatchesOathtool(t *testing.T) {
 						run := func(at time.Time, stdin string, args ...string) (int, string, string) {
 							var out, errOut bytes.Buffer
 							args = append([]string{"acctsetup", "--config", config}, args...)
-							code := mainAt(context.Background(), args, IO{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
-								func(string) string { return "" }, func() time.Time { return at })
+							code := mainWith(context.Background(), args, IO{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
+								func(string) string { return "" }, func(a *app) { a.now = func() time.Time { return at } })
 							return code, out.String(), errOut.String()
 						}
 						// Lower case with spaces, as authenticator apps show seeds.

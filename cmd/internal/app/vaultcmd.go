@@ -2,6 +2,8 @@ package app
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,7 +12,13 @@ import (
 
 	"github.com/acctsetup/acctsetup/checklists/audit"
 	"github.com/acctsetup/acctsetup/cmd/internal/config"
+	"github.com/acctsetup/acctsetup/vault"
 	agevault "github.com/acctsetup/acctsetup/vault/age"
+)
+
+const (
+	flgTo      = "to"
+	flgOPVault = "op-vault"
 )
 
 func (a *app) vaultCommand() *cli.Command {
@@ -30,6 +38,20 @@ func (a *app) vaultCommand() *cli.Command {
 					{Name: "add", Usage: "add recipients and re-encrypt the vault", ArgsUsage: keys, Action: a.recipientsAdd},
 					{Name: "rm", Usage: "remove recipients and re-encrypt the vault", ArgsUsage: keys, Action: a.recipientsRemove},
 				},
+			},
+			{
+				Name:  "migrate",
+				Usage: "copy every secret and its metadata to another backend, verified by reading it back",
+				Description: "--to names a backend (age or onepassword, with the rest of [vault] from acctsetup.toml)\n" +
+					"or another config file whose [vault] to copy to. Nothing is removed from the source.\n" +
+					"Examples:\n  OP_SERVICE_ACCOUNT_TOKEN=ops_... acctsetup vault migrate --to onepassword --op-vault Integrations\n" +
+					"  acctsetup vault migrate --to ../team/acctsetup.toml",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: flgTo, Usage: "the `BACKEND-OR-CONFIG` to copy to", Required: true},
+					&cli.StringFlag{Name: flgOPVault, Usage: "the 1Password `VAULT` to copy to (default: [vault] onepassword_vault)"},
+					jsonFlag(),
+				},
+				Action: a.vaultMigrate,
 			},
 		},
 	}
@@ -212,4 +234,160 @@ func shortKey(k string) string {
 		return k[:8] + "…" + k[len(k)-4:]
 	}
 	return k
+}
+
+// migrationTarget returns the config of the vault --to names: a backend,
+// with the rest of [vault] from the current config, or another config.
+func (a *app) migrationTarget(ctx *cli.Context, cfg *config.Config) (*config.Config, string, error) {
+	to := ctx.String(flgTo)
+	var target config.Config
+	var name string
+	switch to {
+	case "age", "onepassword":
+		target = *cfg
+		target.Vault.Backend = to
+	default:
+		other, err := config.Load(to, true)
+		if err != nil {
+			return nil, "", usageError(err)
+		}
+		if other.Missing != "" {
+			return nil, "", usageError(fmt.Errorf("--to %s: no such backend or config file", to), "give age, onepassword, or the path of an acctsetup.toml")
+		}
+		target = *other
+	}
+	if v := ctx.String(flgOPVault); v != "" {
+		target.Vault.OnePasswordVault = v
+	}
+	switch target.Vault.Backend {
+	case "onepassword":
+		if target.Vault.OnePasswordVault == "" {
+			return nil, "", usageError(errors.New("which 1Password vault? none is configured"), "add --op-vault NAME")
+		}
+		name = fmt.Sprintf("1Password vault %q", target.Vault.OnePasswordVault)
+		if cfg.Vault.Backend == "onepassword" && cfg.Vault.OnePasswordVault == target.Vault.OnePasswordVault {
+			return nil, "", usageError(fmt.Errorf("the secrets are already in %s", name))
+		}
+	default:
+		name = "age file " + display(target.Path(target.Vault.Path))
+		if cfg.Vault.Backend == "age" && cfg.Path(cfg.Vault.Path) == target.Path(target.Vault.Path) {
+			return nil, "", usageError(fmt.Errorf("the secrets are already in %s", name))
+		}
+	}
+	return &target, name, nil
+}
+
+type migrateJSON struct {
+	From    string   `json:"from"`
+	To      string   `json:"to"`
+	Secrets []string `json:"secrets"`
+}
+
+func (a *app) vaultMigrate(ctx *cli.Context) error {
+	if _, err := a.args(ctx, 0, 0, "no arguments"); err != nil {
+		return err
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	target, to, err := a.migrationTarget(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	from := fmt.Sprintf("1Password vault %q", cfg.Vault.OnePasswordVault)
+	if cfg.Vault.Backend == "age" {
+		from = "age file " + display(cfg.Path(cfg.Vault.Path))
+	}
+	src, err := a.vaultToRead()
+	if err != nil {
+		return err
+	}
+	st, err := a.store(ctx.Context)
+	if err != nil {
+		return err
+	}
+	var entries []vault.Entry
+	values := map[vault.Ref]vault.Secret{}
+	if src != nil {
+		if entries, err = src.List(ctx.Context); err != nil {
+			return a.vaultError(err)
+		}
+		if values, err = vault.ReadAll(ctx.Context, src); err != nil {
+			return a.vaultError(err)
+		}
+	}
+	// The state's metadata is what secret list shows; a vault written by an
+	// older acctsetup may hold less.
+	metas, err := st.Secrets(ctx.Context, "")
+	if err != nil {
+		return backendError(err)
+	}
+	for i, e := range entries {
+		for _, m := range metas {
+			if m.Provider == e.Ref.Provider && m.Environment == e.Ref.Environment && m.Field == e.Ref.Field {
+				entries[i].Meta = vault.Meta{SetAt: m.SetAt, SetBy: m.SetBy, RotatedAt: m.RotatedAt, RotatedBy: m.RotatedBy, ExpiresAt: m.ExpiresAt}
+			}
+		}
+	}
+	dst, err := a.openVault(target)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := dst.Set(ctx.Context, e.Ref, values[e.Ref], e.Meta); err != nil {
+			return a.vaultError(err)
+		}
+	}
+	if err := verifyCopy(ctx.Context, dst, entries, values); err != nil {
+		return failure(err, "the state still points at "+from+"; fix the target and run the migration again")
+	}
+	out := migrateJSON{From: from, To: to, Secrets: []string{}}
+	for _, e := range entries {
+		ev := audit.Event{At: a.now(), Actor: a.actor(), Action: "vault.migrate", Provider: e.Ref.Provider, Environment: e.Ref.Environment,
+			Subject: e.Ref.Field, Detail: fmt.Sprintf("copied from %s to %s", from, to)}
+		if err := st.SaveSecret(ctx.Context, stateMeta(e.Ref, dst.Reference(e.Ref), e.Meta), ev); err != nil {
+			return backendError(err, "the copy is complete and verified; run the migration again to record it")
+		}
+		out.Secrets = append(out.Secrets, e.Ref.String())
+	}
+	if ctx.Bool(flgJSON) {
+		return a.writeJSON(out)
+	}
+	a.printf("copied %d secret(s) with their metadata from %s to %s, and read every one back\n", len(entries), from, to)
+	if ctx.String(flgTo) == target.Vault.Backend {
+		a.notef("to use it, set [vault] backend = %q in %s; the source still holds the secrets until you remove it", target.Vault.Backend, display(cfg.File))
+	} else {
+		a.notef("to use it, run acctsetup with --config %s; the source still holds the secrets until you remove it", ctx.String(flgTo))
+	}
+	return nil
+}
+
+// verifyCopy reads the target back: every value and metadata record must
+// be what was written. It names the secrets that differ, never the values.
+func verifyCopy(ctx context.Context, dst vault.Vault, entries []vault.Entry, values map[vault.Ref]vault.Secret) error {
+	got, err := vault.ReadAll(ctx, dst)
+	if err != nil {
+		return fmt.Errorf("read the copy back: %w", err)
+	}
+	listed, err := dst.List(ctx)
+	if err != nil {
+		return fmt.Errorf("read the copy back: %w", err)
+	}
+	metas := map[vault.Ref]vault.Meta{}
+	for _, e := range listed {
+		metas[e.Ref] = e.Meta
+	}
+	var bad []string
+	for _, e := range entries {
+		v, ok := got[e.Ref]
+		m, listedOK := metas[e.Ref]
+		if !ok || !listedOK || v.Reveal() != values[e.Ref].Reveal() || !m.Equal(e.Meta) {
+			bad = append(bad, e.Ref.String())
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("the copy differs from the source for %s", strings.Join(bad, ", "))
+	}
+	return nil
 }
