@@ -81,6 +81,14 @@ func (c Config) normalized() (Config, error) {
 	}
 	if len(c.Folders) == 0 {
 		c.Folders = []string{DefaultFolder}
+	} else { // a folder named twice is watched once
+		var folders []string
+		for _, f := range c.Folders {
+			if !slices.Contains(folders, f) {
+				folders = append(folders, f)
+			}
+		}
+		c.Folders = folders
 	}
 	switch {
 	case c.Host == "":

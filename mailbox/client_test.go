@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,12 +57,16 @@ func TestConfigDefaults(t *testing.T) {
 		tls      string
 		wantPort int
 	}{{"", 993}, {"implicit", 993}, {"starttls", 143}, {"none", 143}}
+	c, err := Config{Host: "h", Username: "u", Folders: []string{"INBOX", "Approvals", "INBOX"}}.normalized()
+	if err != nil || !slices.Equal(c.Folders, []string{"INBOX", "Approvals"}) {
+		t.Errorf("folders normalized to %q (%v), want [INBOX Approvals]", c.Folders, err)
+	}
 	for _, tt := range tests {
 		c, err := Config{Host: "h", Username: "u", TLS: tt.tls}.normalized()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Port != tt.wantPort || c.Auth != AuthPassword || len(c.Folders) != 1 || c.Folders[0] != "INBOX" {
+		if c.Port != tt.wantPort || c.Auth != AuthPassword || !slices.Equal(c.Folders, []string{"INBOX"}) {
 			t.Errorf("tls=%q: normalized to port %d, auth %q, folders %q; want %d, password, [INBOX]", tt.tls, c.Port, c.Auth, c.Folders, tt.wantPort)
 		}
 	}

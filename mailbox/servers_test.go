@@ -38,9 +38,11 @@ type testServer interface {
 	config() Config // plaintext to loopback, INBOX
 	password() string
 	deliver(t *testing.T, raw []byte) // into INBOX
-	renumber(t *testing.T)            // give INBOX a new UIDVALIDITY, keeping its messages
-	stop(t *testing.T)                // close the listener and every connection
-	start(t *testing.T)               // listen again on the same port
+	createFolder(t *testing.T, name string)
+	deliverTo(t *testing.T, folder string, raw []byte)
+	renumber(t *testing.T) // give INBOX a new UIDVALIDITY, keeping its messages
+	stop(t *testing.T)     // close the listener and every connection
+	start(t *testing.T)    // listen again on the same port
 }
 
 // forEachServer runs body as a subtest against go-imap's in-memory server
@@ -182,6 +184,20 @@ func (s *memServer) deliver(t *testing.T, raw []byte) {
 	s.mu.Unlock()
 }
 
+func (s *memServer) createFolder(t *testing.T, name string) {
+	t.Helper()
+	if err := s.user.Create(name, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *memServer) deliverTo(t *testing.T, folder string, raw []byte) {
+	t.Helper()
+	if _, err := s.user.Append(folder, literal(raw), &imap.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // renumber deletes and re-creates INBOX, which gives it a new UIDVALIDITY,
 // and appends its messages again.
 func (s *memServer) renumber(t *testing.T) {
@@ -236,7 +252,13 @@ func (s *dovecotServer) config() Config {
 func (s *dovecotServer) password() string                 { return dovecottest.Password }
 func (s *dovecotServer) deliver(t *testing.T, raw []byte) { s.Deliver(t, raw) }
 func (s *dovecotServer) stop(t *testing.T)                { s.Stop(t) }
-func (s *dovecotServer) start(t *testing.T)               { s.Start(t) }
+func (s *dovecotServer) createFolder(t *testing.T, name string) {
+	s.CreateFolder(t, name)
+}
+func (s *dovecotServer) deliverTo(t *testing.T, folder string, raw []byte) {
+	s.DeliverTo(t, folder, raw)
+}
+func (s *dovecotServer) start(t *testing.T) { s.Start(t) }
 
 func (s *dovecotServer) renumber(t *testing.T) {
 	t.Helper()

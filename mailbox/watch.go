@@ -259,6 +259,7 @@ func (c *Client) waitIdle(ctx context.Context, started func()) error {
 	case <-c.newMail:
 	case <-timer.C:
 	case <-ctx.Done():
+		<-c.imap.Closed() // closed by the AfterFunc above, which ends the IDLE too
 		return nil
 	case <-c.imap.Closed():
 		return fmt.Errorf("mailbox: %s closed the connection", c.addr)

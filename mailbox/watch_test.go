@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -17,6 +18,8 @@ type runningWatch struct {
 	events  chan string
 	done    chan error
 	cancel  context.CancelFunc
+
+	concurrent, maxConcurrent atomic.Int32 // calls of Handle running at once
 
 	mu    sync.Mutex
 	saved []Checkpoint
@@ -32,6 +35,12 @@ func forcePoll(o *options) { o.forcePoll = true }
 // startWatch runs a Watcher on srv's INBOX from cp; t's end cancels it.
 func startWatch(t *testing.T, srv testServer, cp Checkpoint, opts ...Option) *runningWatch {
 	t.Helper()
+	return startWatchFolders(t, srv, []string{"INBOX"}, []Checkpoint{cp}, opts...)
+}
+
+// startWatchFolders runs a Watcher on folders; t's end cancels it.
+func startWatchFolders(t *testing.T, srv testServer, folders []string, from []Checkpoint, opts ...Option) *runningWatch {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	rw := &runningWatch{
 		handled: make(chan Message, 100),
@@ -39,10 +48,19 @@ func startWatch(t *testing.T, srv testServer, cp Checkpoint, opts ...Option) *ru
 		done:    make(chan error, 1),
 		cancel:  cancel,
 	}
+	cfg := srv.config()
+	cfg.Folders = folders
 	w := &Watcher{
-		Config: srv.config(),
+		Config: cfg,
 		Secret: func(context.Context) (string, error) { return srv.password(), nil },
 		Handle: func(m Message) error {
+			n := rw.concurrent.Add(1)
+			defer rw.concurrent.Add(-1)
+			for { // record the highest concurrency seen
+				if old := rw.maxConcurrent.Load(); n <= old || rw.maxConcurrent.CompareAndSwap(old, n) {
+					break
+				}
+			}
 			rw.handled <- m
 			return nil
 		},
@@ -59,7 +77,7 @@ func startWatch(t *testing.T, srv testServer, cp Checkpoint, opts ...Option) *ru
 			}
 		})}, opts...),
 	}
-	go func() { rw.done <- w.Watch(ctx, []Checkpoint{cp}) }()
+	go func() { rw.done <- w.Watch(ctx, from) }()
 	t.Cleanup(func() {
 		cancel()
 		<-rw.done
@@ -165,6 +183,29 @@ func TestWatchIdle(t *testing.T) {
 		rw.stopQuiet(t)
 		if cp := rw.lastSaved(); cp.LastUID < 2 || cp.Folder != "INBOX" {
 			t.Errorf("last saved checkpoint %+v, want INBOX past two messages", cp)
+		}
+	})
+}
+
+// TestWatchFolders checks that every folder is watched, each on its own
+// connection, and that Handle is never called concurrently.
+func TestWatchFolders(t *testing.T) {
+	t.Parallel()
+	forEachServer(t, func(t *testing.T, srv testServer) {
+		srv.createFolder(t, "Approvals")
+		rw := startWatchFolders(t, srv, []string{"INBOX", "Approvals"}, nil)
+		rw.waitEvent(t, "watching (idle)")
+		rw.waitEvent(t, "watching (idle)")
+		srv.deliverTo(t, "Approvals", email("noreply@xero.com", "filed"))
+		srv.deliver(t, email("noreply@xero.com", "inbox"))
+		got := []string{rw.waitHandled(t), rw.waitHandled(t)}
+		slices.Sort(got)
+		if want := []string{"filed", "inbox"}; !slices.Equal(got, want) {
+			t.Errorf("handled %q, want %q", got, want)
+		}
+		rw.stopQuiet(t)
+		if n := rw.maxConcurrent.Load(); n != 1 {
+			t.Errorf("Handle ran %d at a time, want 1", n)
 		}
 	})
 }
