@@ -1,0 +1,364 @@
+// Package dovecottest runs a real Dovecot IMAP server for tests: its own
+// configuration in a temporary directory, one user with a plaintext
+// password, listening on a free loopback port without TLS.
+//
+// It needs Debian's dovecot-imapd (Dovecot 2.3) and root, because Dovecot
+// switches to the mail user. A test that calls New is skipped when either is
+// missing, and fails instead when ACCTSETUP_REQUIRE_TOOLS is set, as .ci/run
+// does.
+package dovecottest
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// User and Password are the one account's credentials.
+const (
+	User     = "alice"
+	Password = "dovecottest-password"
+)
+
+// startTimeout bounds how long New, Start and Restart wait for Dovecot to
+// accept connections; it only guards against a hang, Dovecot takes a few
+// milliseconds.
+const startTimeout = 20 * time.Second
+
+// Server is one running Dovecot.
+type Server struct {
+	Host string // 127.0.0.1
+	Port int
+
+	dir     string // the temporary directory holding everything
+	conf    string
+	dovecot string // path of the dovecot binary
+	doveadm string
+	mailUID int
+	mailGID int
+	cmd     *exec.Cmd
+	waitErr chan error
+
+	delivered int // messages Deliver wrote, for unique file names
+}
+
+// New starts Dovecot and stops it, removing its files, when t ends.
+func New(t testing.TB) *Server {
+	t.Helper()
+	dovecot, doveadm := tools(t)
+
+	// Dovecot's unprivileged processes must traverse the directory, so it
+	// cannot live under t.TempDir, whose parents are private.
+	dir, err := os.MkdirTemp("", "dovecottest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	mailUID, mailGID := mailUser(t)
+	for _, sub := range []string{"", "run", "state", "mail"} {
+		p := filepath.Join(dir, sub)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(filepath.Join(dir, "mail"), mailUID, mailGID); err != nil {
+		t.Fatal(err)
+	}
+
+	s := &Server{Host: "127.0.0.1", Port: freePort(t), dir: dir, dovecot: dovecot, doveadm: doveadm, mailUID: mailUID, mailGID: mailGID}
+	s.conf = filepath.Join(dir, "dovecot.conf")
+	if err := os.WriteFile(s.conf, []byte(config(dir, s.Port, mailUID, mailGID)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.Start(t)
+	t.Cleanup(func() {
+		if s.cmd != nil {
+			s.Stop(t)
+		}
+	})
+	return s
+}
+
+// tools finds dovecot and doveadm, or skips (or fails) the test.
+func tools(t testing.TB) (dovecot, doveadm string) {
+	t.Helper()
+	skip := func(format string, args ...any) {
+		t.Helper()
+		msg := fmt.Sprintf(format, args...)
+		if os.Getenv("ACCTSETUP_REQUIRE_TOOLS") != "" {
+			t.Fatalf("%s, and ACCTSETUP_REQUIRE_TOOLS is set", msg)
+		}
+		t.Skipf("%s; .ci/run installs it (apt-get install dovecot-imapd) and runs as root", msg)
+	}
+	find := func(name string) string {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+		for _, dir := range []string{"/usr/sbin", "/usr/bin"} {
+			if p := filepath.Join(dir, name); isExecutable(p) {
+				return p
+			}
+		}
+		return ""
+	}
+	dovecot, doveadm = find("dovecot"), find("doveadm")
+	if dovecot == "" || doveadm == "" {
+		skip("dovecot is not installed")
+	}
+	if os.Geteuid() != 0 {
+		skip("dovecot tests must run as root (Dovecot switches to the mail user)")
+	}
+	out, err := exec.Command(dovecot, "--version").Output()
+	if err != nil {
+		skip("dovecot --version: %v", err)
+	}
+	if v := strings.TrimSpace(string(out)); !strings.HasPrefix(v, "2.3.") {
+		skip("dovecot %s is installed; dovecottest writes the Dovecot 2.3 configuration syntax", v)
+	}
+	return dovecot, doveadm
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+// mailUser returns the uid and gid of the mail user, which owns the mail:
+// Dovecot refuses to run mail processes as root.
+func mailUser(t testing.TB) (uid, gid int) {
+	t.Helper()
+	u, err := user.Lookup("mail")
+	if err != nil {
+		t.Fatalf("dovecottest: no mail user: %v", err)
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return uid, gid
+}
+
+// freePort returns a loopback port nothing listens on at the moment.
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// config is a minimal Dovecot 2.3 configuration: IMAP only, on one loopback
+// port, no TLS and cleartext passwords (acceptable on loopback alone), a
+// static password for every user, Maildir under dir owned by the mail user.
+func config(dir string, port, mailUID, mailGID int) string {
+	return fmt.Sprintf(`# written by dovecottest
+base_dir = %[1]s/run
+state_dir = %[1]s/state
+log_path = %[1]s/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:%[1]s/mail/%%u
+mail_uid = mail
+mail_gid = mail
+first_valid_uid = %[3]d
+first_valid_gid = %[5]d
+passdb {
+  driver = static
+  args = password=%[4]s
+}
+userdb {
+  driver = static
+  args = uid=mail gid=mail home=%[1]s/mail/%%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = %[2]d
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+`, dir, port, mailUID, Password, mailGID)
+}
+
+// Start starts the stopped server on its port and waits until it accepts
+// connections.
+func (s *Server) Start(t testing.TB) {
+	t.Helper()
+	if s.cmd != nil {
+		t.Fatal("dovecottest: Start: the server is running")
+	}
+	cmd := exec.Command(s.dovecot, "-F", "-c", s.conf)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Stop kills the whole group
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("dovecottest: start dovecot: %v", err)
+	}
+	s.cmd = cmd
+	s.waitErr = make(chan error, 1)
+	go func() { s.waitErr <- cmd.Wait() }()
+
+	addr := net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
+	deadline := time.Now().Add(startTimeout)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.Close()
+			return
+		}
+		select {
+		case werr := <-s.waitErr:
+			s.cmd = nil
+			t.Fatalf("dovecottest: dovecot exited: %v\n%s%s", werr, out.String(), s.Log())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dovecottest: dovecot does not accept connections on %s after %s\n%s", addr, startTimeout, s.Log())
+		}
+	}
+}
+
+// Stop kills the server, as a crash or a power cut would: every connection
+// drops at once. It returns when none of its processes is left, so that the
+// port is free again. (A SIGTERM makes Dovecot's master wait up to a second
+// for its children.)
+func (s *Server) Stop(t testing.TB) {
+	t.Helper()
+	if s.cmd == nil {
+		t.Fatal("dovecottest: Stop: the server is not running")
+	}
+	pgid := s.cmd.Process.Pid
+	if err := syscall.Kill(-pgid, syscall.SIGKILL); err != nil {
+		t.Fatalf("dovecottest: stop dovecot: %v", err)
+	}
+	<-s.waitErr
+	for deadline := time.Now().Add(startTimeout); groupAlive(pgid); {
+		if time.Now().After(deadline) {
+			t.Fatalf("dovecottest: dovecot processes still run %s after SIGKILL", startTimeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.cmd = nil
+}
+
+// groupAlive reports whether a process of group pgid is still running.
+// Zombies do not count: the master's children are reparented to PID 1 when
+// it dies, and in a container PID 1 may take seconds to reap them.
+func groupAlive(pgid int) bool {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return syscall.Kill(-pgid, 0) == nil
+	}
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) < 3 || f[0] == "Z" || f[0] == "X" {
+			continue
+		}
+		if g, err := strconv.Atoi(f[2]); err == nil && g == pgid {
+			return true
+		}
+	}
+	return false
+}
+
+// Restart stops the server and starts it again on the same port.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop(t)
+	s.Start(t)
+}
+
+// Deliver puts raw into the user's INBOX as a local delivery agent would,
+// by writing a file into the Maildir; it works whether or not the server is
+// running, and a running server announces the message to a client in IDLE.
+func (s *Server) Deliver(t testing.TB, raw []byte) {
+	t.Helper()
+	s.DeliverTo(t, "INBOX", raw)
+}
+
+// DeliverTo is Deliver into another folder, which CreateFolder made.
+func (s *Server) DeliverTo(t testing.TB, folder string, raw []byte) {
+	t.Helper()
+	root := filepath.Join(s.dir, "mail", User)
+	if folder != "INBOX" { // Maildir++: one dot-directory per folder
+		root = filepath.Join(root, "."+strings.ReplaceAll(folder, "/", "."))
+	}
+	for _, sub := range []string{"", "tmp", "new", "cur"} {
+		p := filepath.Join(root, sub)
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(p, s.mailUID, s.mailGID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.delivered++
+	name := fmt.Sprintf("%d.M%dP%dQ%d.dovecottest", time.Now().Unix(), time.Now().Nanosecond()/1000, os.Getpid(), s.delivered)
+	tmp := filepath.Join(root, "tmp", name)
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(tmp, s.mailUID, s.mailGID); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(root, "new", name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// CreateFolder creates a folder for the user; the server must be running.
+func (s *Server) CreateFolder(t testing.TB, name string) {
+	t.Helper()
+	s.doveadmRun(t, nil, "mailbox", "create", "-u", User, name)
+}
+
+// SetUIDValidity changes a folder's UIDVALIDITY, as a server does when it
+// renumbers the folder's messages; the server must be running.
+func (s *Server) SetUIDValidity(t testing.TB, folder string, v uint32) {
+	t.Helper()
+	s.doveadmRun(t, nil, "mailbox", "update", "-u", User, "--uid-validity", strconv.FormatUint(uint64(v), 10), folder)
+}
+
+func (s *Server) doveadmRun(t testing.TB, stdin []byte, args ...string) {
+	t.Helper()
+	cmd := exec.Command(s.doveadm, append([]string{"-c", s.conf}, args...)...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("dovecottest: doveadm %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// Log returns Dovecot's log so far, for failure messages.
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, "dovecot.log"))
+	return string(b)
+}

@@ -1,0 +1,392 @@
+package mailbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"slices"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-message/textproto"
+)
+
+// fetchBatch is how many messages one UID FETCH asks for. A batch is read
+// whole before its messages are handled, so that a slow handler never
+// stalls the connection (imapclient times out a response it cannot finish
+// reading); a message is at most maxHeader+MaxText bytes, so a batch holds
+// at most about 20 MiB however large the folder.
+const fetchBatch = 200
+
+// maxHeader bounds the header fields kept of one message. The five fields
+// fetched take a few kilobytes even with a long Authentication-Results chain.
+const maxHeader = 64 << 10
+
+// headerFields are the only header fields a scan fetches.
+var headerFields = []string{"From", "Subject", "Date", "Message-ID", "Authentication-Results"}
+
+// fetchOptions asks for the UID, the size, the header fields above and the
+// first MaxText bytes of the text; never the whole message. PEEK leaves the
+// \Seen flag alone.
+var fetchOptions = &imap.FetchOptions{
+	UID:        true,
+	RFC822Size: true,
+	BodySection: []*imap.FetchItemBodySection{
+		{Specifier: imap.PartSpecifierHeader, HeaderFields: headerFields, Peek: true},
+		{Specifier: imap.PartSpecifierText, Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: MaxText}},
+	},
+}
+
+// ScanStats counts what a scan fetched.
+type ScanStats struct {
+	Messages int   // messages fetched
+	Bytes    int64 // bytes of header fields and text fetched
+}
+
+// HandlerError wraps the error a scan's handle function returned, so that a
+// caller can tell it from a server or connection error.
+type HandlerError struct {
+	Folder string
+	UID    uint32 // the message the handler refused
+	Err    error
+}
+
+func (e *HandlerError) Error() string {
+	return fmt.Sprintf("mailbox: handle %s uid=%d: %v", e.Folder, e.UID, e.Err)
+}
+
+func (e *HandlerError) Unwrap() error { return e.Err }
+
+// Scan reads the messages of cp.Folder that arrived after cp and calls
+// handle once for each, in UID order, from the calling goroutine.
+//
+// The server does the narrowing: Scan asks it for the UIDs after
+// cp.LastUID whose From or Subject contains one of terms (case-insensitive
+// substrings; no terms means every new message), then fetches those in
+// batches, each only the header fields Message needs and at most MaxText
+// bytes of text. When the folder's UIDVALIDITY differs from cp's, the server
+// renumbered it and Scan starts again from the first message; callers that
+// key on Message.MessageID count nothing twice.
+//
+// The returned checkpoint has moved past every message handle accepted (it
+// returned nil) and every message the search skipped, never past one handle
+// refused; it is returned with the error too, and is the one to save. A
+// handle error stops the scan and is returned wrapped in a *HandlerError.
+// Cancelling ctx closes the connection; the Client is then unusable.
+func (c *Client) Scan(ctx context.Context, cp Checkpoint, terms []string, handle func(Message) error) (Checkpoint, ScanStats, error) {
+	var stats ScanStats
+	if cp.Folder == "" {
+		return cp, stats, fmt.Errorf("mailbox: scan on %s: the checkpoint names no folder", c.addr)
+	}
+	stop := context.AfterFunc(ctx, func() { c.imap.Close() })
+	defer stop()
+
+	next, err := c.scan(ctx, cp, terms, handle, &stats)
+	var herr *HandlerError
+	if err != nil && ctx.Err() != nil && !errors.As(err, &herr) {
+		err = fmt.Errorf("mailbox: scan %s on %s: %w", cp.Folder, c.addr, context.Cause(ctx))
+	}
+	return next, stats, err
+}
+
+func (c *Client) scan(ctx context.Context, cp Checkpoint, terms []string, handle func(Message) error, stats *ScanStats) (Checkpoint, error) {
+	folder := cp.Folder
+	sel, err := c.imap.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		return cp, c.scanError(folder, "select", err)
+	}
+	next := cp
+	if sel.UIDValidity != cp.UIDValidity {
+		next = Checkpoint{Folder: folder, UIDValidity: sel.UIDValidity}
+	}
+	// Every message below UIDNEXT existed when the folder was selected, so
+	// the search below sees it: once the scan is through, the checkpoint
+	// may move to UIDNEXT-1 even past messages the search did not return.
+	var selected uint32
+	if sel.UIDNext > 0 {
+		selected = uint32(sel.UIDNext) - 1
+	}
+	if sel.NumMessages == 0 || next.LastUID == ^uint32(0) || (sel.UIDNext > 0 && next.LastUID >= selected) {
+		next.LastUID = max(next.LastUID, selected)
+		c.progress(folder, 0, 0)
+		return next, nil
+	}
+
+	start := imap.UID(next.LastUID + 1)
+	uids, err := c.search(start, terms)
+	if err != nil {
+		return next, c.scanError(folder, "search", err)
+	}
+	total := uidCount(uids)
+	c.progress(folder, 0, total)
+	done := 0
+	for batch := range uidBatches(uids, fetchBatch) {
+		msgs, err := c.fetch(batch, folder, sel.UIDValidity, stats)
+		if err != nil {
+			return next, c.scanError(folder, "fetch", err)
+		}
+		for _, m := range msgs {
+			if err := ctx.Err(); err != nil {
+				return next, err
+			}
+			if err := handle(m); err != nil {
+				return next, &HandlerError{Folder: folder, UID: m.UID, Err: err}
+			}
+			next.LastUID = m.UID
+			done++
+			c.progress(folder, done, total)
+		}
+	}
+	next.LastUID = max(next.LastUID, selected, lastUID(uids))
+	return next, nil
+}
+
+func (c *Client) scanError(folder, step string, err error) error {
+	return fmt.Errorf("mailbox: scan %s on %s: %s: %w", folder, c.addr, step, err)
+}
+
+func (c *Client) progress(folder string, done, total int) {
+	if c.opts.progress != nil {
+		c.opts.progress(folder, done, total)
+	}
+}
+
+// search returns the UIDs from start on whose From or Subject contains one
+// of terms, in ascending order.
+func (c *Client) search(start imap.UID, terms []string) (imap.UIDSet, error) {
+	criteria := searchCriteria(start, terms)
+	var opts *imap.SearchOptions
+	if c.imap.Caps().Has(imap.CapESearch) {
+		opts = &imap.SearchOptions{ReturnAll: true} // a compact set, not one number per message
+	}
+	data, err := c.imap.UIDSearch(criteria, opts).Wait()
+	if err != nil {
+		return nil, err
+	}
+	all, _ := data.All.(imap.UIDSet)
+	// "n:*" also matches the highest UID when it is below n (RFC 9051
+	// 6.4.4), so drop what is below start.
+	var uids imap.UIDSet
+	for _, r := range all {
+		if r.Stop == 0 || r.Stop < start {
+			continue
+		}
+		uids.AddRange(max(r.Start, start), r.Stop)
+	}
+	return uids, nil
+}
+
+// searchCriteria is UID start:* and, when there are terms, an OR over FROM
+// and SUBJECT of each term, nested as a balanced tree so that a long list
+// stays shallow for the server's parser.
+func searchCriteria(start imap.UID, terms []string) *imap.SearchCriteria {
+	var uidSet imap.UIDSet
+	uidSet.AddRange(start, 0)
+	criteria := &imap.SearchCriteria{UID: []imap.UIDSet{uidSet}}
+
+	var leaves []imap.SearchCriteria
+	seen := make(map[string]bool)
+	for _, t := range terms {
+		t = strings.TrimSpace(t)
+		if t == "" || seen[strings.ToLower(t)] {
+			continue
+		}
+		seen[strings.ToLower(t)] = true
+		leaves = append(leaves,
+			imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "From", Value: t}}},
+			imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Subject", Value: t}}})
+	}
+	if len(leaves) > 0 {
+		criteria.And(orTree(leaves))
+	}
+	return criteria
+}
+
+func orTree(leaves []imap.SearchCriteria) *imap.SearchCriteria {
+	if len(leaves) == 1 {
+		return &leaves[0]
+	}
+	mid := len(leaves) / 2
+	return &imap.SearchCriteria{Or: [][2]imap.SearchCriteria{{*orTree(leaves[:mid]), *orTree(leaves[mid:])}}}
+}
+
+func uidCount(set imap.UIDSet) int {
+	n := 0
+	for _, r := range set {
+		n += int(r.Stop-r.Start) + 1
+	}
+	return n
+}
+
+func lastUID(set imap.UIDSet) uint32 {
+	if len(set) == 0 {
+		return 0
+	}
+	return uint32(set[len(set)-1].Stop)
+}
+
+// uidBatches cuts a static, ascending UID set into sets of at most n UIDs.
+func uidBatches(set imap.UIDSet, n int) func(yield func(imap.UIDSet) bool) {
+	return func(yield func(imap.UIDSet) bool) {
+		var batch imap.UIDSet
+		size := 0
+		for _, r := range set {
+			for lo := r.Start; ; {
+				hi := r.Stop
+				if room := imap.UID(n - size); hi-lo >= room {
+					hi = lo + room - 1
+				}
+				batch.AddRange(lo, hi)
+				size += int(hi-lo) + 1
+				if size == n {
+					if !yield(batch) {
+						return
+					}
+					batch, size = nil, 0
+				}
+				if hi == r.Stop {
+					break
+				}
+				lo = hi + 1
+			}
+		}
+		if size > 0 {
+			yield(batch)
+		}
+	}
+}
+
+// fetch reads one batch whole and returns its messages in UID order.
+func (c *Client) fetch(uids imap.UIDSet, folder string, uidValidity uint32, stats *ScanStats) ([]Message, error) {
+	cmd := c.imap.Fetch(uids, fetchOptions)
+	defer cmd.Close()
+	var msgs []Message
+	for {
+		data := cmd.Next()
+		if data == nil {
+			break
+		}
+		m, n, err := readMessage(data)
+		stats.Bytes += n
+		if err != nil {
+			return nil, err
+		}
+		if m.UID == 0 {
+			continue // not one of ours; cannot happen with UID FETCH
+		}
+		m.Folder, m.UIDValidity = folder, uidValidity
+		msgs = append(msgs, m)
+		stats.Messages++
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(msgs, func(a, b Message) int { return int(int64(a.UID) - int64(b.UID)) })
+	return msgs, nil
+}
+
+// readMessage reads one message's FETCH data and parses it. n counts the
+// literal bytes the server sent for it.
+func readMessage(data *imapclient.FetchMessageData) (m Message, n int64, err error) {
+	var header, text []byte
+	for {
+		item := data.Next()
+		if item == nil {
+			break
+		}
+		switch item := item.(type) {
+		case imapclient.FetchItemDataUID:
+			m.UID = uint32(item.UID)
+		case imapclient.FetchItemDataRFC822Size:
+			m.Size = item.Size
+		case imapclient.FetchItemDataBodySection:
+			if item.Literal == nil {
+				continue // NIL: the server has no such section
+			}
+			n += item.Literal.Size()
+			switch item.Section.Specifier {
+			case imap.PartSpecifierHeader:
+				header, err = readAtMost(item.Literal, maxHeader)
+			case imap.PartSpecifierText:
+				text, err = readAtMost(item.Literal, MaxText)
+			}
+			if err != nil {
+				return m, n, err
+			}
+		}
+	}
+	parseHeader(&m, header)
+	if len(text) > 0 {
+		m.Text = text
+	}
+	return m, n, nil
+}
+
+// readAtMost reads up to limit bytes of r; the FETCH reader discards the
+// rest, which only a server that ignores the partial range would send.
+func readAtMost(r io.Reader, limit int64) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, limit))
+}
+
+// parseHeader fills m's header fields from the fetched header block. It
+// never fails: a field it cannot read is left empty (Date zero).
+func parseHeader(m *Message, block []byte) {
+	// The blank line ends the block even when the server left it out.
+	br := bufio.NewReader(io.MultiReader(bytes.NewReader(block), strings.NewReader("\r\n\r\n")))
+	h, _ := textproto.ReadHeader(br) // on a malformed line, the fields before it
+	m.MessageID = messageID(h.Get("Message-Id"))
+	m.From, m.FromName = fromAddress(h.Get("From"))
+	m.Subject = DecodeHeader(h.Get("Subject"))
+	if t, err := mail.ParseDate(strings.TrimSpace(h.Get("Date"))); err == nil {
+		m.Date = t
+	}
+	m.AuthResults = h.Values("Authentication-Results")
+}
+
+// messageID returns the first <id> of a Message-ID value without the angle
+// brackets, or the trimmed value when it has none.
+func messageID(v string) string {
+	v = strings.TrimSpace(v)
+	if i := strings.IndexByte(v, '<'); i >= 0 {
+		if j := strings.IndexByte(v[i:], '>'); j > 0 {
+			return strings.TrimSpace(v[i+1 : i+j])
+		}
+	}
+	if f := strings.Fields(v); len(f) > 0 {
+		return strings.Trim(f[0], "<>")
+	}
+	return ""
+}
+
+// fromAddress returns the first address of a From value, lower case, and
+// its display name, decoded. When the value is not a valid address list it
+// falls back to the last <...> holding an @, then to the first word
+// holding one, and takes the text before it as the name.
+func fromAddress(v string) (addr, name string) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", ""
+	}
+	p := mail.AddressParser{WordDecoder: &wordDecoder}
+	if list, err := p.ParseList(v); err == nil && len(list) > 0 {
+		return strings.ToLower(list[0].Address), DecodeHeader(list[0].Name)
+	}
+	if i := strings.LastIndexByte(v, '<'); i >= 0 {
+		if j := strings.IndexByte(v[i:], '>'); j > 0 {
+			if a := strings.TrimSpace(v[i+1 : i+j]); strings.Contains(a, "@") {
+				return strings.ToLower(a), DecodeHeader(strings.Trim(v[:i], " \t\""))
+			}
+		}
+	}
+	for _, w := range strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(" \t,;<>\"'()", r) }) {
+		if strings.Contains(w, "@") {
+			return strings.ToLower(w), ""
+		}
+	}
+	return "", ""
+}
