@@ -31,7 +31,7 @@ func ExampleClient_Scan() {
 
 	for _, folder := range cfg.Folders {
 		cp := mailbox.Checkpoint{Folder: folder} // load the saved one instead
-		cp, stats, err := c.Scan(ctx, cp, []string{"xero", "intuit"}, func(m mailbox.Message) error {
+		cp, stats, err := c.Scan(ctx, cp, mailbox.Terms{From: []string{"xero.com", "intuit.com"}}, func(m mailbox.Message) error {
 			fmt.Println(m.MessageID, m.From, m.Subject)
 			return nil // record the message; an error stops the scan before it
 		})
@@ -48,7 +48,7 @@ func ExampleWatcher() {
 	w := &mailbox.Watcher{
 		Config: cfg,
 		Secret: func(context.Context) (string, error) { return os.Getenv("IMAP_PASSWORD"), nil },
-		Terms:  []string{"xero", "intuit"},
+		Terms:  mailbox.Terms{From: []string{"xero.com", "intuit.com"}},
 		Handle: func(m mailbox.Message) error {
 			fmt.Println(m.MessageID, m.From, m.Subject)
 			return nil

@@ -66,8 +66,9 @@ func (e *HandlerError) Unwrap() error { return e.Err }
 // handle once for each, in UID order, from the calling goroutine.
 //
 // The server does the narrowing: Scan asks it for the UIDs after
-// cp.LastUID whose From or Subject contains one of terms (case-insensitive
-// substrings; no terms means every new message), then fetches those in
+// cp.LastUID whose From contains one of terms.From or whose Subject
+// contains one of terms.Subject (case-insensitive substrings; zero Terms,
+// or terms.All, means every new message), then fetches those in
 // batches, each only the header fields Message needs and at most MaxText
 // bytes of text. When the folder's UIDVALIDITY differs from cp's, the server
 // renumbered it and Scan starts again from the first message; callers that
@@ -78,7 +79,7 @@ func (e *HandlerError) Unwrap() error { return e.Err }
 // refused; it is returned with the error too, and is the one to save. A
 // handle error stops the scan and is returned wrapped in a *HandlerError.
 // Cancelling ctx closes the connection; the Client is then unusable.
-func (c *Client) Scan(ctx context.Context, cp Checkpoint, terms []string, handle func(Message) error) (Checkpoint, ScanStats, error) {
+func (c *Client) Scan(ctx context.Context, cp Checkpoint, terms Terms, handle func(Message) error) (Checkpoint, ScanStats, error) {
 	var stats ScanStats
 	if cp.Folder == "" {
 		return cp, stats, fmt.Errorf("mailbox: scan on %s: the checkpoint names no folder", c.addr)
@@ -94,7 +95,7 @@ func (c *Client) Scan(ctx context.Context, cp Checkpoint, terms []string, handle
 	return next, stats, err
 }
 
-func (c *Client) scan(ctx context.Context, cp Checkpoint, terms []string, handle func(Message) error, stats *ScanStats) (Checkpoint, error) {
+func (c *Client) scan(ctx context.Context, cp Checkpoint, terms Terms, handle func(Message) error, stats *ScanStats) (Checkpoint, error) {
 	folder := cp.Folder
 	sel, err := c.imap.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
@@ -156,9 +157,9 @@ func (c *Client) progress(folder string, done, total int) {
 	}
 }
 
-// search returns the UIDs from start on whose From or Subject contains one
-// of terms, in ascending order.
-func (c *Client) search(start imap.UID, terms []string) (imap.UIDSet, error) {
+// search returns the UIDs from start on that terms select, in ascending
+// order.
+func (c *Client) search(start imap.UID, terms Terms) (imap.UIDSet, error) {
 	criteria := searchCriteria(start, terms)
 	var opts *imap.SearchOptions
 	if c.imap.Caps().Has(imap.CapESearch) {
@@ -181,25 +182,26 @@ func (c *Client) search(start imap.UID, terms []string) (imap.UIDSet, error) {
 	return uids, nil
 }
 
-// searchCriteria is UID start:* and, when there are terms, an OR over FROM
-// and SUBJECT of each term, nested as a balanced tree so that a long list
-// stays shallow for the server's parser.
-func searchCriteria(start imap.UID, terms []string) *imap.SearchCriteria {
+// searchCriteria is UID start:* and, unless terms select everything, an
+// OR over FROM of each From term and SUBJECT of each Subject term, nested as
+// a balanced tree so that a long list stays shallow for the server's parser.
+func searchCriteria(start imap.UID, terms Terms) *imap.SearchCriteria {
 	var uidSet imap.UIDSet
 	uidSet.AddRange(start, 0)
 	criteria := &imap.SearchCriteria{UID: []imap.UIDSet{uidSet}}
-
+	if terms.All {
+		return criteria
+	}
 	var leaves []imap.SearchCriteria
-	seen := make(map[string]bool)
-	for _, t := range terms {
-		t = strings.TrimSpace(t)
-		if t == "" || seen[strings.ToLower(t)] {
-			continue
+	for _, field := range []struct {
+		key   string
+		terms []string
+	}{{"From", terms.From}, {"Subject", terms.Subject}} {
+		for _, t := range field.terms {
+			if t != "" {
+				leaves = append(leaves, imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: field.key, Value: t}}})
+			}
 		}
-		seen[strings.ToLower(t)] = true
-		leaves = append(leaves,
-			imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "From", Value: t}}},
-			imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Subject", Value: t}}})
 	}
 	if len(leaves) > 0 {
 		criteria.And(orTree(leaves))

@@ -17,7 +17,7 @@ import (
 func scanAll(t *testing.T, c *Client, cp Checkpoint, terms ...string) (Checkpoint, []Message, ScanStats) {
 	t.Helper()
 	var got []Message
-	next, stats, err := c.Scan(context.Background(), cp, terms, func(m Message) error {
+	next, stats, err := c.Scan(context.Background(), cp, Terms{From: terms, Subject: terms}, func(m Message) error {
 		got = append(got, m)
 		return nil
 	})
@@ -152,7 +152,7 @@ func TestScanHandlerError(t *testing.T) {
 		c := dialServer(t, srv)
 		refuse := errors.New("database is locked")
 		var handled []string
-		cp, _, err := c.Scan(context.Background(), Checkpoint{Folder: "INBOX"}, nil, func(m Message) error {
+		cp, _, err := c.Scan(context.Background(), Checkpoint{Folder: "INBOX"}, Terms{}, func(m Message) error {
 			if m.Subject == "two" {
 				return refuse
 			}
@@ -274,7 +274,7 @@ func TestScanNeedsFolder(t *testing.T) {
 	t.Parallel()
 	srv := newMemServer(t, memOptions{})
 	c := dialServer(t, srv)
-	_, _, err := c.Scan(context.Background(), Checkpoint{}, nil, func(Message) error { return nil })
+	_, _, err := c.Scan(context.Background(), Checkpoint{}, Terms{}, func(Message) error { return nil })
 	if err == nil || !strings.HasPrefix(err.Error(), "mailbox: ") || !strings.Contains(err.Error(), srv.addr) {
 		t.Errorf("Scan without a folder: error = %v, want a mailbox error naming %s", err, srv.addr)
 	}
@@ -311,7 +311,7 @@ func TestUIDBatches(t *testing.T) {
 
 func TestSearchCriteria(t *testing.T) {
 	t.Parallel()
-	c := searchCriteria(7, []string{"xero", "", "XERO", "intuit"})
+	c := searchCriteria(7, Terms{From: []string{"xero.com", "", "xero"}, Subject: []string{"approved "}})
 	if len(c.UID) != 1 || c.UID[0].String() != "7:*" {
 		t.Errorf("UID criteria = %v, want 7:*", c.UID)
 	}
@@ -327,11 +327,13 @@ func TestSearchCriteria(t *testing.T) {
 		}
 	}
 	walk(*c)
-	if want := []string{"From xero", "Subject xero", "From intuit", "Subject intuit"}; !slices.Equal(leaves, want) {
+	if want := []string{"From xero.com", "From xero", "Subject approved "}; !slices.Equal(leaves, want) {
 		t.Errorf("search leaves = %q, want %q", leaves, want)
 	}
-	if c := searchCriteria(1, nil); len(c.Or) != 0 || len(c.Header) != 0 {
-		t.Errorf("no terms: criteria %+v, want UID only", c)
+	for _, terms := range []Terms{{}, {From: []string{"xero"}, All: true}} {
+		if c := searchCriteria(1, terms); len(c.Or) != 0 || len(c.Header) != 0 {
+			t.Errorf("searchCriteria(%+v) = %+v, want UID only", terms, c)
+		}
 	}
 }
 

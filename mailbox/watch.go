@@ -35,7 +35,7 @@ type Watcher struct {
 	// Watch.
 	Secret func(ctx context.Context) (string, error)
 	// Terms narrow the server-side search as in Client.Scan.
-	Terms []string
+	Terms Terms
 	// Handle is called once for each new message, in UID order within a
 	// folder, never concurrently. An error stops Watch, which returns it
 	// wrapped in a *HandlerError; the message is handled again by the next
