@@ -25,7 +25,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
-	"github.com/acctsetup/acctsetup/mailbox/internal/dovecottest"
+	"github.com/acctsetup/acctsetup/mailbox/dovecottest"
 )
 
 // guard bounds every wait in these tests. It only turns a hang into a

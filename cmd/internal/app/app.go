@@ -33,9 +33,9 @@ type IO struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
-	// InTTY and OutTTY report terminals: prompts hide input, and output
-	// may use colour.
-	InTTY, OutTTY bool
+	// InTTY, OutTTY and ErrTTY report terminals: prompts hide input,
+	// output may use colour, long scans draw a progress bar.
+	InTTY, OutTTY, ErrTTY bool
 }
 
 // SystemIO is the process's standard streams.
@@ -44,6 +44,7 @@ func SystemIO() IO {
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
 }
 

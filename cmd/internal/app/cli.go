@@ -72,6 +72,7 @@ func (a *app) cli() *cli.App {
 			a.secretCommand(),
 			a.otpCommand(),
 			a.vaultCommand(),
+			a.mailboxCommand(),
 			a.questionnaireCommand(),
 			a.checkCommand(),
 			a.auditCommand(),

@@ -104,7 +104,7 @@ func (a *app) otpEnroll(ctx *cli.Context) error {
 		a.notef("wrote the QR code to %s: it holds the seed, so share it only with the team and delete it after scanning", path)
 	}
 	for _, env := range envs {
-		if err := a.storeSecret(ctx.Context, p, env, mfaField, uri, vault.Meta{SetAt: a.stamp(), SetBy: a.actor()}, "otp.enroll"); err != nil {
+		if err := a.storeSecret(ctx.Context, vault.Ref{Provider: p.ID, Environment: env, Field: mfaField}, uri, vault.Meta{SetAt: a.stamp(), SetBy: a.actor()}, "otp.enroll"); err != nil {
 			return err
 		}
 		a.printf("enrolled the %s %s portal login's TOTP (%s)\n", p.ID, env, key.Describe())
@@ -191,7 +191,7 @@ func writeQR(path string, key totp.Key, provider string) error {
 
 // storeSecret writes a value and its metadata to the vault, then the
 // metadata and audit event to the state store.
-func (a *app) storeSecret(ctx context.Context, p *providers.Provider, env, field, value string, meta vault.Meta, action string) error {
+func (a *app) storeSecret(ctx context.Context, ref vault.Ref, value string, meta vault.Meta, action string) error {
 	st, err := a.store(ctx)
 	if err != nil {
 		return err
@@ -200,12 +200,11 @@ func (a *app) storeSecret(ctx context.Context, p *providers.Provider, env, field
 	if err != nil {
 		return err
 	}
-	ref := vault.Ref{Provider: p.ID, Environment: env, Field: field}
 	if err := v.Set(ctx, ref, vault.NewSecret(value), meta); err != nil {
 		return a.vaultError(err)
 	}
 	reference := v.Reference(ref)
-	ev := audit.Event{At: a.now(), Actor: a.actor(), Action: action, Provider: p.ID, Environment: env, Subject: field, Detail: "stored at " + reference}
+	ev := audit.Event{At: a.now(), Actor: a.actor(), Action: action, Provider: ref.Provider, Environment: ref.Environment, Subject: ref.Field, Detail: "stored at " + reference}
 	if err := st.SaveSecret(ctx, stateMeta(ref, reference, meta), ev); err != nil {
 		return backendError(err, "the value is in the vault but its metadata was not saved; run the command again")
 	}

@@ -233,10 +233,10 @@ func (a *app) storeCredential(ctx context.Context, p *providers.Provider, env st
 		}
 		return usageError(fmt.Errorf("%s %s: %w", p.ID, env, err), hint)
 	}
-	if err := a.storeSecret(ctx, p, env, c.Name, value, meta, action); err != nil {
+	ref := vault.Ref{Provider: p.ID, Environment: env, Field: c.Name}
+	if err := a.storeSecret(ctx, ref, value, meta, action); err != nil {
 		return err
 	}
-	ref := vault.Ref{Provider: p.ID, Environment: env, Field: c.Name}
 	verb := "stored"
 	if action == "secret.rotate" {
 		verb = "rotated"

@@ -106,11 +106,14 @@ func (c *Config) fill() {
 		c.Readiness.ExpiryWarningDays = 30
 	}
 	if c.Mailbox != nil {
-		if c.Mailbox.Port == 0 {
-			c.Mailbox.Port = 993
-		}
 		if c.Mailbox.TLS == "" {
 			c.Mailbox.TLS = "implicit"
+		}
+		if c.Mailbox.Port == 0 {
+			c.Mailbox.Port = 143 // STARTTLS and loopback plaintext
+			if c.Mailbox.TLS == "implicit" {
+				c.Mailbox.Port = 993
+			}
 		}
 		if c.Mailbox.Auth == "" {
 			c.Mailbox.Auth = "password"

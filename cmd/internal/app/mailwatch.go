@@ -1,0 +1,356 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+
+	"github.com/acctsetup/acctsetup/checklists"
+	"github.com/acctsetup/acctsetup/mailbox"
+	"github.com/acctsetup/acctsetup/vault"
+	"github.com/acctsetup/acctsetup/vault/onepassword"
+)
+
+// mailboxRef is where "mailbox login" keeps the password or OAuth token.
+func mailboxRef(auth string) vault.Ref {
+	field := "password"
+	if auth == mailbox.AuthXOAUTH2 {
+		field = "token"
+	}
+	return vault.Ref{Provider: "mailbox", Environment: "imap", Field: field}
+}
+
+// imapConfig is the [mailbox] table as the mailbox package takes it.
+func (a *app) imapConfig() (mailbox.Config, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return mailbox.Config{}, err
+	}
+	m := cfg.Mailbox
+	if m == nil {
+		return mailbox.Config{}, usageError(errors.New("no mailbox is configured"), "add a [mailbox] table to acctsetup.toml (acctsetup init writes a commented one)")
+	}
+	return mailbox.Config{Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Auth: m.Auth, Folders: m.Folders}, nil
+}
+
+// mailboxSecret reads the mailbox password or token: from password_ref
+// (an op:// reference is read from 1Password, whatever the backend), or
+// where "mailbox login" stored it.
+func (a *app) mailboxSecret(ctx context.Context) (string, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return "", err
+	}
+	login := "acctsetup mailbox login"
+	if ref := cfg.Mailbox.PasswordRef; ref != "" {
+		v, err := a.vault()
+		if err == nil && strings.HasPrefix(ref, "op://") && cfg.Vault.Backend != "onepassword" {
+			v = onepassword.Open(cfg.Vault.OnePasswordVault, a.connectOnePassword)
+		}
+		if err != nil {
+			return "", err
+		}
+		s, err := v.Resolve(ctx, ref)
+		if errors.Is(err, vault.ErrNotFound) {
+			return "", failure(fmt.Errorf("mailbox.password_ref %s names no secret", ref), "fix password_ref in acctsetup.toml")
+		}
+		if err != nil {
+			return "", a.vaultError(err)
+		}
+		return s.Reveal(), nil
+	}
+	v, err := a.vaultToRead()
+	if err != nil {
+		return "", err
+	}
+	s, err := vault.Secret{}, vault.ErrNotFound
+	if v != nil {
+		s, err = v.Get(ctx, mailboxRef(cfg.Mailbox.Auth))
+	}
+	if errors.Is(err, vault.ErrNotFound) {
+		return "", failure(errors.New("the mailbox password or token is not stored"), login)
+	}
+	if err != nil {
+		return "", a.vaultError(err)
+	}
+	return s.Reveal(), nil
+}
+
+// mailboxError maps a mailbox failure to an exit code and advice.
+func mailboxError(err error) error {
+	var herr *mailbox.HandlerError
+	switch {
+	case errors.As(err, &herr):
+		return herr.Err // already mapped by the handler
+	case errors.Is(err, mailbox.ErrInvalidConfig):
+		return usageError(err, "fix [mailbox] in acctsetup.toml")
+	case errors.Is(err, mailbox.ErrAuthFailed):
+		return failure(err, "store the right password or token: acctsetup mailbox login")
+	}
+	return backendError(err, "check that the server is reachable and [mailbox] host and port are right")
+}
+
+// dialMailbox connects and logs in.
+func (a *app) dialMailbox(ctx context.Context, cfg mailbox.Config, secret string, opts ...mailbox.Option) (*mailbox.Client, error) {
+	c, err := mailbox.Dial(ctx, cfg, secret, opts...)
+	if err != nil {
+		return nil, mailboxError(err)
+	}
+	return c, nil
+}
+
+func (a *app) mailboxLogin(ctx *cli.Context) error {
+	if _, err := a.args(ctx, 0, 0, "no arguments"); err != nil {
+		return err
+	}
+	mcfg, err := a.imapConfig()
+	if err != nil {
+		return err
+	}
+	if ref := a.deps.cfg.Mailbox.PasswordRef; ref != "" {
+		secret, err := a.mailboxSecret(ctx.Context)
+		if err != nil {
+			return err
+		}
+		c, err := a.dialMailbox(ctx.Context, mcfg, secret)
+		if err != nil {
+			return err
+		}
+		c.Close()
+		a.printf("logged in to %s as %s with the secret at %s; nothing to store\n", mcfg.Host, mcfg.Username, ref)
+		return nil
+	}
+	what := "password"
+	if mcfg.Auth == mailbox.AuthXOAUTH2 {
+		what = "OAuth 2.0 access token"
+	}
+	secret, err := a.readValue(fmt.Sprintf("%s for %s: ", what, mcfg.Username), true)
+	if err != nil {
+		return failure(err)
+	}
+	c, err := a.dialMailbox(ctx.Context, mcfg, secret)
+	if err != nil {
+		return err
+	}
+	c.Close()
+	ref := mailboxRef(mcfg.Auth)
+	if err := a.storeSecret(ctx.Context, ref, secret, vault.Meta{SetAt: a.stamp(), SetBy: a.actor()}, "mailbox.login"); err != nil {
+		return err
+	}
+	a.printf("logged in to %s as %s; stored the %s as %s\n", mcfg.Host, mcfg.Username, what, ref)
+	return nil
+}
+
+type scanJSON struct {
+	Fetched  int            `json:"fetched"`
+	Advanced []advancedJSON `json:"advanced"`
+	Review   []reviewJSON   `json:"review"`
+}
+
+func (a *app) mailboxScan(ctx *cli.Context) error {
+	mcfg, rec, checkpoints, err := a.mailboxSession(ctx)
+	if err != nil {
+		return err
+	}
+	secret, err := a.mailboxSecret(ctx.Context)
+	if err != nil {
+		return err
+	}
+	var opts []mailbox.Option
+	if a.io.ErrTTY && !ctx.Bool(flgJSON) {
+		opts = append(opts, mailbox.WithProgress(a.progressBar()))
+	}
+	c, err := a.dialMailbox(ctx.Context, mcfg, secret, opts...)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	terms := mailbox.SearchTerms(rec.all)
+	out := scanJSON{Advanced: []advancedJSON{}, Review: []reviewJSON{}}
+	for _, folder := range mcfg.Folders {
+		cp := checkpoints[folder]
+		cp.Folder = folder
+		next, stats, err := c.Scan(ctx.Context, cp, terms, func(m mailbox.Message) error { return rec.handle(ctx.Context, m) })
+		out.Fetched += stats.Messages
+		// Saved even after an error: it covers every message recorded.
+		if serr := rec.store.SaveMailCheckpoint(ctx.Context, checklists.MailCheckpoint(next)); serr != nil && err == nil {
+			err = backendError(serr)
+		}
+		if err != nil {
+			return mailboxError(err)
+		}
+	}
+	out.Advanced = append(out.Advanced, rec.advanced...)
+	out.Review = append(out.Review, rec.review...)
+	if ctx.Bool(flgJSON) {
+		return a.writeJSON(out)
+	}
+	a.printf("fetched %d new message(s) from %s\n", out.Fetched, strings.Join(mcfg.Folders, ", "))
+	for _, s := range out.Advanced {
+		a.printf("advanced %s/%s/%s with <%s>\n", s.Provider, s.Environment, s.Step, s.MessageID)
+	}
+	if len(out.Review) > 0 {
+		a.printf("%d message(s) wait for review: acctsetup mailbox review\n", len(out.Review))
+	}
+	return nil
+}
+
+// mailboxSession is what scan and watch start from: the mailbox settings,
+// a recorder, and the saved checkpoints by folder.
+func (a *app) mailboxSession(ctx *cli.Context) (mailbox.Config, *mailRecorder, map[string]mailbox.Checkpoint, error) {
+	if _, err := a.args(ctx, 0, 0, "no arguments"); err != nil {
+		return mailbox.Config{}, nil, nil, err
+	}
+	mcfg, err := a.imapConfig()
+	if err != nil {
+		return mailbox.Config{}, nil, nil, err
+	}
+	rec, err := a.newMailRecorder(ctx.Context)
+	if err != nil {
+		return mailbox.Config{}, nil, nil, err
+	}
+	saved, err := rec.store.MailCheckpoints(ctx.Context)
+	if err != nil {
+		return mailbox.Config{}, nil, nil, backendError(err)
+	}
+	checkpoints := make(map[string]mailbox.Checkpoint, len(saved))
+	for _, cp := range saved {
+		checkpoints[cp.Folder] = mailbox.Checkpoint(cp)
+	}
+	return mcfg, rec, checkpoints, nil
+}
+
+// progressBar draws one bar per folder on standard error.
+func (a *app) progressBar() func(folder string, done, total int) {
+	var bar *progressbar.ProgressBar
+	return func(folder string, done, total int) {
+		if done == 0 {
+			if bar != nil {
+				bar.Finish()
+			}
+			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.io.ErrOut), progressbar.OptionSetDescription(folder),
+				progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+		}
+		if bar != nil {
+			bar.Set(done)
+			if done == total {
+				bar.Finish()
+			}
+		}
+	}
+}
+
+func (a *app) mailboxWatch(ctx *cli.Context) error {
+	mcfg, rec, checkpoints, err := a.mailboxSession(ctx)
+	if err != nil {
+		return err
+	}
+	health := &watchHealth{Since: a.now().UTC(), Status: "starting"}
+	if addr := ctx.String(flgHealth); addr != "" {
+		stop, err := health.serve(addr)
+		if err != nil {
+			return usageError(fmt.Errorf("--health %s: %w", addr, err))
+		}
+		defer stop()
+	}
+	logf := func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...)
+		health.event(line)
+		fmt.Fprintf(a.io.ErrOut, "%s %s\n", a.now().UTC().Format(time.RFC3339), line)
+	}
+	from := make([]mailbox.Checkpoint, 0, len(checkpoints))
+	for _, cp := range checkpoints {
+		from = append(from, cp)
+	}
+	w := &mailbox.Watcher{
+		Config: mcfg,
+		Secret: a.mailboxSecret,
+		Terms:  mailbox.SearchTerms(rec.all),
+		Handle: func(m mailbox.Message) error {
+			if err := rec.handle(ctx.Context, m); err != nil {
+				return err
+			}
+			for _, s := range rec.advanced {
+				logf("advanced %s/%s/%s with <%s>", s.Provider, s.Environment, s.Step, s.MessageID)
+			}
+			for _, r := range rec.review {
+				logf("for review: <%s> from %s: %s (acctsetup mailbox review)", r.MessageID, r.From, r.Reason)
+			}
+			health.handled(len(rec.advanced) + len(rec.review))
+			rec.advanced, rec.review = rec.advanced[:0], rec.review[:0]
+			return nil
+		},
+		Save: func(cp mailbox.Checkpoint) error {
+			return rec.store.SaveMailCheckpoint(ctx.Context, checklists.MailCheckpoint(cp))
+		},
+		Options: []mailbox.Option{mailbox.WithEvents(func(line string) { logf("%s", line) })},
+	}
+	logf("watching %s on %s as %s (stop with Ctrl-C or SIGTERM)", strings.Join(mcfg.Folders, ", "), mcfg.Host, mcfg.Username)
+	if err := w.Watch(ctx.Context, from); err != nil {
+		return mailboxError(err)
+	}
+	logf("stopped")
+	return nil
+}
+
+// watchHealth is what --health serves: whether the watcher runs, what it
+// last said and how many messages it recorded.
+type watchHealth struct {
+	mu        sync.Mutex
+	Status    string    `json:"status"`
+	Since     time.Time `json:"since"`
+	LastEvent string    `json:"last_event"`
+	LastAt    time.Time `json:"last_event_at"`
+	Recorded  int       `json:"recorded"`
+}
+
+func (h *watchHealth) event(line string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.LastEvent, h.LastAt = line, time.Now().UTC()
+	switch {
+	case strings.Contains(line, "reconnecting"):
+		h.Status = "reconnecting"
+	case strings.Contains(line, "watching"), strings.Contains(line, "polling"):
+		h.Status = "ok"
+	}
+}
+
+func (h *watchHealth) handled(n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.Recorded += n
+}
+
+// serve answers GET /healthz on addr: 200 while watching, 503 while
+// reconnecting, with the state as JSON.
+func (h *watchHealth) serve(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		h.mu.Lock()
+		body, _ := json.Marshal(h)
+		ok := h.Status == "ok"
+		h.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if !ok {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		w.Write(append(body, '\n'))
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return func() { srv.Close() }, nil
+}
