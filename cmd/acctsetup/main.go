@@ -14,7 +14,16 @@
 //	acctsetup status [ID] [--env E]             each step: done, todo or blocked
 //	acctsetup step done|undo|block ID STEP      record a portal step, with --evidence
 //	acctsetup secret set ID FIELD [--env E]     store a key (standard input or a hidden prompt)
+//	acctsetup secret rotate ID FIELD [--env E]  replace a key, keeping who set it first
+//	acctsetup secret get ID FIELD --reveal      print a key (audited)
+//	acctsetup secret rm ID FIELD [--env E]      remove a key
 //	acctsetup secret list [ID]                  what is stored, never the values
+//	acctsetup otp enroll ID [--code N] [--qr F] keep a portal login's TOTP seed
+//	acctsetup otp code ID                       the current code (audited)
+//	acctsetup vault recipients list|add|rm      who can read the age vault
+//	acctsetup vault migrate --to BACKEND        move every secret, e.g. to 1Password
+//	acctsetup mailbox login|scan|watch          provider e-mails advance steps
+//	acctsetup mailbox review|accept|dismiss     what waits for a person
 //	acctsetup questionnaire show|answer|signoff answer a provider's questionnaire
 //	acctsetup check [ID...] [--env E]           readiness: exit 0 ready, 1 not ready
 //	acctsetup audit log | verify                the hash-chained audit trail
