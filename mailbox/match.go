@@ -112,6 +112,9 @@ func fromProvider(m Message, p *providers.Provider, subject string, relay relay,
 	if authentic, why := authenticate(m, p, authservID); !authentic {
 		reasons = append(reasons, why)
 	}
+	if p.Signals.Relayed(m.From) {
+		reasons = append(reasons, fmt.Sprintf("%s carries mail %s's customers write (invoices, reminders), not %s's own notices", m.From, p.Name, p.Name))
+	}
 	v.Advance = len(reasons) == 0
 	v.Reason = strings.Join(reasons, "; ")
 	return v

@@ -354,6 +354,11 @@ func TestDecodeErrors(t *testing.T) {
 			wantErr: `examplebooks.toml:41: signals.domains[0]: must be a domain name, not "https://example.com"`,
 		},
 		{
+			name:    "signal relay outside the signal domains",
+			edits:   []string{`domains = ["example.com"]`, `domains = ["example.com"]` + "\nrelays = [\"post.example.com\", \"billing@example.org\"]"},
+			wantErr: `examplebooks.toml:42: signals.relays[1]: relay "billing@example.org" is not within the signal domains`,
+		},
+		{
 			name:    "signal brand that is not one lower-case word",
 			edits:   []string{`domains = ["example.com"]`, `domains = ["example.com"]` + "\nbrands = [\"Example Books\"]"},
 			wantErr: `examplebooks.toml:42: signals.brands[0]: must be lower-case letters and digits only ([a-z0-9]+), not "Example Books"`,

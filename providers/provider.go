@@ -152,6 +152,12 @@ type Signals struct {
 	// without coming from a listed domain is a look-alike or a forward: a
 	// person reviews it. Empty means the provider's ID (see Provider.Brands).
 	Brands []string `toml:"brands" validate:"dive,providerid"`
+	// Relays are senders within Domains that carry mail the provider's own
+	// customers write, such as invoices sent through the product: an
+	// address ("quickbooks@notification.intuit.com") or a domain and its
+	// subdomains ("post.xero.com"). Their mail is authentic but its subject
+	// is not the provider's word, so it never advances a step.
+	Relays []string `toml:"relays"`
 	Rules  []Signal `toml:"rules" validate:"dive"`
 }
 

@@ -25,6 +25,19 @@ func (s Signals) Speaks(domain string) bool {
 	return false
 }
 
+// Relayed reports whether address (lower case) is one of the Relays: the
+// address itself, or an address at a relay domain or a subdomain of one.
+func (s Signals) Relayed(address string) bool {
+	_, domain, _ := strings.Cut(address, "@")
+	for _, r := range s.Relays {
+		r = strings.ToLower(r)
+		if address == r || (!strings.Contains(r, "@") && (domain == r || strings.HasSuffix(domain, "."+r))) {
+			return true
+		}
+	}
+	return false
+}
+
 // isHostname reports whether d is dot-separated, non-empty labels of
 // lower-case ASCII letters, digits and hyphens.
 func isHostname(d string) bool {

@@ -97,3 +97,21 @@ func TestProviderBrands(t *testing.T) {
 		t.Errorf("Brands() = %q, want signals.brands", got)
 	}
 }
+
+func TestSignalsRelayed(t *testing.T) {
+	t.Parallel()
+	s := Signals{Domains: []string{"xero.com", "intuit.com"}, Relays: []string{"post.xero.com", "QuickBooks@notification.intuit.com"}}
+	for addr, want := range map[string]bool{
+		"messaging-service@post.xero.com":    true,
+		"x@eu.post.xero.com":                 true,
+		"appcertification@xero.com":          false,
+		"x@notpost.xero.com":                 false,
+		"quickbooks@notification.intuit.com": true,
+		"developer@notification.intuit.com":  false,
+		"":                                   false,
+	} {
+		if got := s.Relayed(addr); got != want {
+			t.Errorf("Relayed(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}

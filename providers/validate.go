@@ -276,6 +276,15 @@ func (p *Provider) validateSignals(add addFunc) {
 	if len(p.Signals.Rules) > 0 && len(p.Signals.Domains) == 0 {
 		add("signals.domains", "signal rules need at least one sender domain")
 	}
+	for i, r := range p.Signals.Relays {
+		_, domain, isAddress := strings.Cut(r, "@")
+		if !isAddress {
+			domain = r
+		}
+		if !p.Signals.Speaks(domain) {
+			add(fmt.Sprintf("signals.relays[%d]", i), "relay %q is not within the signal domains", r)
+		}
+	}
 	seen := map[string]bool{}
 	for i, r := range p.Signals.Rules {
 		field := fmt.Sprintf("signals.rules[%d]", i)
