@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acctsetup/acctsetup/checklists"
+	"github.com/acctsetup/acctsetup/checklists/sqlstore"
 	"github.com/acctsetup/acctsetup/mailbox/dovecottest"
 )
 
@@ -210,8 +212,20 @@ func TestMailboxWatchDovecot(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	// The state is read directly while watch runs: running a second
+	// command in this process at once would race on urfave/cli's globals.
+	st, _, err := sqlstore.Open(context.Background(), "sqlite://"+filepath.Join(filepath.Dir(r.config), ".acctsetup", "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	stepDone := func(env, step string) func() bool {
-		return func() bool { s, _ := r.stepStatus("xero", env, step); return s == "done" }
+		return func() bool {
+			records, err := st.Steps(context.Background(), "xero", env)
+			return err == nil && slices.ContainsFunc(records, func(r checklists.StepRecord) bool {
+				return r.Step == step && r.Status == checklists.Done
+			})
+		}
 	}
 	srv.Deliver(t, sample(t, "xero", "advance-certification-passed"))
 	waitFor("certification recorded", stepDone("production", "pass-certification"))
