@@ -17,10 +17,12 @@ import (
 )
 
 // fetchBatch is how many messages one UID FETCH asks for. A batch is read
-// whole before its messages are handled, so that a slow handler never
-// stalls the connection (imapclient times out a response it cannot finish
-// reading); a message is at most maxHeader+MaxText bytes, so a batch holds
-// at most about 20 MiB however large the folder.
+// whole, in the background, while the messages of the one before are
+// handled (see fetcher): the server prepares the next batch while the
+// handler works, and a slow handler never stalls the connection (imapclient
+// times out a response it cannot finish reading). A message is at most
+// maxHeader+MaxText bytes, so the two batches in memory hold at most about
+// 50 MiB however large the folder.
 const fetchBatch = 200
 
 // maxHeader bounds the header fields kept of one message. The five fields
@@ -70,7 +72,8 @@ func (e *HandlerError) Unwrap() error { return e.Err }
 // contains one of terms.Subject (case-insensitive substrings; zero Terms,
 // or terms.All, means every new message), then fetches those in
 // batches, each only the header fields Message needs and at most MaxText
-// bytes of text. When the folder's UIDVALIDITY differs from cp's, the server
+// bytes of text, reading the next batch while handle works through the
+// last. When the folder's UIDVALIDITY differs from cp's, the server
 // renumbered it and Scan starts again from the first message; callers that
 // key on Message.MessageID count nothing twice.
 //
@@ -125,13 +128,14 @@ func (c *Client) scan(ctx context.Context, cp Checkpoint, terms Terms, handle fu
 	}
 	total := uidCount(uids)
 	c.progress(folder, 0, total)
+	f := c.startFetcher(uids, folder, sel.UIDValidity)
+	defer f.close(stats)
 	done := 0
-	for batch := range uidBatches(uids, fetchBatch) {
-		msgs, err := c.fetch(batch, folder, sel.UIDValidity, stats)
-		if err != nil {
-			return next, c.scanError(folder, "fetch", err)
+	for batch := range f.batches {
+		if batch.err != nil {
+			return next, c.scanError(folder, "fetch", batch.err)
 		}
-		for _, m := range msgs {
+		for _, m := range batch.msgs {
 			if err := ctx.Err(); err != nil {
 				return next, err
 			}
@@ -263,9 +267,58 @@ func uidBatches(set imap.UIDSet, n int) func(yield func(imap.UIDSet) bool) {
 	}
 }
 
-// fetch reads one batch whole and returns its messages in UID order.
-func (c *Client) fetch(uids imap.UIDSet, folder string, uidValidity uint32, stats *ScanStats) ([]Message, error) {
-	cmd := c.imap.Fetch(uids, fetchOptions)
+// fetcher reads the batches of a scan in a goroutine, one UID FETCH after
+// the other, so that the server works on the next batch while the scan
+// handles the last. One FETCH at a time keeps the server busy (two
+// measured no faster; docs/benchmarks.md) and keeps this simple: Dovecot
+// runs pipelined FETCH commands in parallel and may send one's messages
+// before it has ended the one before, so each would need its own reader.
+type fetcher struct {
+	batches chan fetched // each batch read whole, in UID order
+	stop    chan struct{}
+	done    chan struct{}
+	stats   ScanStats // what the goroutine fetched; read once done is closed
+}
+
+// fetched is one batch's messages, or the error that ended the fetcher.
+type fetched struct {
+	msgs []Message
+	err  error
+}
+
+// startFetcher starts fetching uids in batches of fetchBatch.
+func (c *Client) startFetcher(uids imap.UIDSet, folder string, uidValidity uint32) *fetcher {
+	f := &fetcher{batches: make(chan fetched), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		defer close(f.batches)
+		for batch := range uidBatches(uids, fetchBatch) {
+			msgs, err := readFetch(c.imap.Fetch(batch, fetchOptions), folder, uidValidity, &f.stats)
+			select {
+			case f.batches <- fetched{msgs, err}:
+			case <-f.stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return f
+}
+
+// close stops the fetcher once the batch it is reading is read, so that the
+// connection is idle again, and adds what it fetched to stats.
+func (f *fetcher) close(stats *ScanStats) {
+	close(f.stop)
+	<-f.done
+	stats.Messages += f.stats.Messages
+	stats.Bytes += f.stats.Bytes
+}
+
+// readFetch reads a UID FETCH's answer whole and returns its messages in
+// UID order.
+func readFetch(cmd *imapclient.FetchCommand, folder string, uidValidity uint32, stats *ScanStats) ([]Message, error) {
 	defer cmd.Close()
 	var msgs []Message
 	for {
@@ -329,17 +382,27 @@ func readMessage(data *imapclient.FetchMessageData) (m Message, n int64, err err
 	return m, n, nil
 }
 
-// readAtMost reads up to limit bytes of r; the FETCH reader discards the
-// rest, which only a server that ignores the partial range would send.
-func readAtMost(r io.Reader, limit int64) ([]byte, error) {
-	return io.ReadAll(io.LimitReader(r, limit))
+// readAtMost reads up to limit bytes of a literal into a buffer of the
+// literal's size; the FETCH reader discards the rest, which only a server
+// that ignores the partial range would send.
+func readAtMost(lit imap.LiteralReader, limit int64) ([]byte, error) {
+	buf := make([]byte, min(max(lit.Size(), 0), limit))
+	n, err := io.ReadFull(lit, buf)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		// Shorter than announced: the connection broke, which fails the
+		// FETCH command itself.
+		err = nil
+	}
+	return buf[:n], err
 }
 
 // parseHeader fills m's header fields from the fetched header block. It
 // never fails: a field it cannot read is left empty (Date zero).
 func parseHeader(m *Message, block []byte) {
-	// The blank line ends the block even when the server left it out.
-	br := bufio.NewReader(io.MultiReader(bytes.NewReader(block), strings.NewReader("\r\n\r\n")))
+	// The blank line ends the block even when the server left it out. The
+	// reader's buffer holds the whole block, which is no larger than
+	// maxHeader: the default would allocate 4 KiB for every message.
+	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(block), strings.NewReader("\r\n\r\n")), len(block)+4)
 	h, _ := textproto.ReadHeader(br) // on a malformed line, the fields before it
 	m.MessageID = messageID(h.Get("Message-Id"))
 	m.From, m.FromName = fromAddress(h.Get("From"))

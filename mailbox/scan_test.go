@@ -175,6 +175,52 @@ func TestScanHandlerError(t *testing.T) {
 	})
 }
 
+// TestScanManyBatches checks a scan of several fetch batches, which are
+// read in the background while the last is handled: every message is
+// handled once, in UID order, and a handler error in the middle leaves the
+// connection ready for the next scan, which resumes at the refused message.
+func TestScanManyBatches(t *testing.T) {
+	t.Parallel()
+	forEachServer(t, func(t *testing.T, srv testServer) {
+		const n = 2*fetchBatch + 50
+		var subjects []string
+		for i := range n {
+			subjects = append(subjects, fmt.Sprintf("m%03d", i))
+		}
+		deliverAll(t, srv, subjects...)
+		c := dialServer(t, srv)
+
+		refused := subjects[fetchBatch+10] // in the second batch, with the third asked for
+		var handled []string
+		cp, stats, err := c.Scan(context.Background(), Checkpoint{Folder: "INBOX"}, Terms{}, func(m Message) error {
+			if m.Subject == refused {
+				return errors.New("disk full")
+			}
+			handled = append(handled, m.Subject)
+			return nil
+		})
+		var herr *HandlerError
+		if !errors.As(err, &herr) {
+			t.Fatalf("Scan error = %v, want a *HandlerError", err)
+		}
+		if want := subjects[:fetchBatch+10]; !slices.Equal(handled, want) {
+			t.Errorf("handled %d messages before the error (%q...), want the %d before %s", len(handled), handled[:min(len(handled), 3)], len(want), refused)
+		}
+		if stats.Messages < fetchBatch+11 || stats.Messages > n {
+			t.Errorf("stats.Messages = %d, want between %d and %d", stats.Messages, fetchBatch+11, n)
+		}
+
+		next, got, stats := scanAll(t, c, cp)
+		wantSubjects(t, "next scan", got, subjects[fetchBatch+10:]...)
+		if stats.Messages != len(got) {
+			t.Errorf("next scan stats.Messages = %d, want %d", stats.Messages, len(got))
+		}
+		if next.LastUID != got[len(got)-1].UID {
+			t.Errorf("checkpoint LastUID = %d, want %d", next.LastUID, got[len(got)-1].UID)
+		}
+	})
+}
+
 // TestScanParsesMessages checks the header fields and the bounded text of
 // messages that are large, broken, in Latin-1 or missing headers.
 func TestScanParsesMessages(t *testing.T) {
