@@ -24,7 +24,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"github.com/acctsetup/acctsetup/mailbox/internal/dovecottest"
+	"github.com/acctsetup/acctsetup/mailbox/dovecottest"
 	"github.com/acctsetup/acctsetup/providers"
 	"github.com/acctsetup/acctsetup/providers/all"
 )
