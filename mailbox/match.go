@@ -31,6 +31,14 @@ func (v Verdict) Review() bool {
 	return v.Provider != "" && !v.Advance
 }
 
+// NeedsText reports whether Classify reads m's text: only for a forward or
+// a reply, whose text may name the provider it relays. A scan fetches the
+// text of those messages only.
+func NeedsText(m Message) bool {
+	_, r := stripRelay(m.Subject)
+	return r != ""
+}
+
 // Classify decides what a message means, for the providers that speak by
 // e-mail (those with signal domains; the others are skipped). In order:
 //

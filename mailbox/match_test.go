@@ -207,3 +207,19 @@ func TestClassifySharedDomain(t *testing.T) {
 		}
 	}
 }
+
+func TestNeedsText(t *testing.T) {
+	t.Parallel()
+	for subject, want := range map[string]bool{
+		"Fwd: Your certification is complete": true,
+		"RE: app assessment":                  true,
+		"WG: Zertifizierung":                  true,
+		"Your certification is complete":      false,
+		"Forward planning for Q3":             false,
+		"":                                    false,
+	} {
+		if got := mailbox.NeedsText(mailbox.Message{Subject: subject}); got != want {
+			t.Errorf("NeedsText(%q) = %v, want %v", subject, got, want)
+		}
+	}
+}

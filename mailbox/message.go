@@ -12,7 +12,8 @@ import "time"
 const MaxText = 64 << 10
 
 // Message is what a scan fetched of one e-mail: the header fields matching
-// needs and at most MaxText bytes of its text.
+// needs and, for a forward or a reply (see NeedsText), at most MaxText bytes
+// of its text.
 type Message struct {
 	Folder      string
 	UIDValidity uint32
@@ -27,7 +28,7 @@ type Message struct {
 	// AuthResults holds the raw Authentication-Results header values in
 	// header order: the first is the one the receiving server added last.
 	AuthResults []string
-	Text        []byte // the start of the body, at most MaxText bytes
+	Text        []byte // the start of the body, at most MaxText bytes; nil unless NeedsText
 }
 
 // Checkpoint is where the last scan of one folder stopped. A changed

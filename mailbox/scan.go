@@ -32,16 +32,21 @@ const maxHeader = 64 << 10
 // headerFields are the only header fields a scan fetches.
 var headerFields = []string{"From", "Subject", "Date", "Message-ID", "Authentication-Results"}
 
-// fetchOptions asks for the UID, the size, the header fields above and the
-// first MaxText bytes of the text; never the whole message. PEEK leaves the
-// \Seen flag alone.
+// fetchOptions asks for the UID, the size and the header fields above;
+// never the whole message. PEEK leaves the \Seen flag alone.
 var fetchOptions = &imap.FetchOptions{
-	UID:        true,
-	RFC822Size: true,
-	BodySection: []*imap.FetchItemBodySection{
-		{Specifier: imap.PartSpecifierHeader, HeaderFields: headerFields, Peek: true},
-		{Specifier: imap.PartSpecifierText, Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: MaxText}},
-	},
+	UID:         true,
+	RFC822Size:  true,
+	BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: headerFields, Peek: true}},
+}
+
+// textOptions asks for the first MaxText bytes of the text, which a scan
+// fetches only for the messages whose text Classify reads (NeedsText):
+// reading every message's text from its file costs the server more than
+// all the header fields, which it keeps in its cache.
+var textOptions = &imap.FetchOptions{
+	UID:         true,
+	BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierText, Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: MaxText}}},
 }
 
 // ScanStats counts what a scan fetched.
@@ -294,6 +299,9 @@ func (c *Client) startFetcher(uids imap.UIDSet, folder string, uidValidity uint3
 		defer close(f.batches)
 		for batch := range uidBatches(uids, fetchBatch) {
 			msgs, err := readFetch(c.imap.Fetch(batch, fetchOptions), folder, uidValidity, &f.stats)
+			if err == nil {
+				err = c.fetchText(msgs, &f.stats)
+			}
 			select {
 			case f.batches <- fetched{msgs, err}:
 			case <-f.stop:
@@ -305,6 +313,33 @@ func (c *Client) startFetcher(uids imap.UIDSet, folder string, uidValidity uint3
 		}
 	}()
 	return f
+}
+
+// fetchText fetches the text of the messages that need it, in one UID
+// FETCH.
+func (c *Client) fetchText(msgs []Message, stats *ScanStats) error {
+	var uids imap.UIDSet
+	at := make(map[uint32]int)
+	for i, m := range msgs {
+		if NeedsText(m) {
+			uids.AddNum(imap.UID(m.UID))
+			at[m.UID] = i
+		}
+	}
+	if len(uids) == 0 {
+		return nil
+	}
+	texts, err := readFetch(c.imap.Fetch(uids, textOptions), "", 0, &ScanStats{})
+	if err != nil {
+		return err
+	}
+	for _, t := range texts {
+		if i, ok := at[t.UID]; ok {
+			msgs[i].Text = t.Text
+			stats.Bytes += int64(len(t.Text))
+		}
+	}
+	return nil
 }
 
 // close stops the fetcher once the batch it is reading is read, so that the
