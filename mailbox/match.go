@@ -89,15 +89,18 @@ func Classify(m Message, ps []*providers.Provider, authservID string) Verdict {
 		}
 	}
 	if relay != "" {
-		mentioned := domainsIn(m.Subject, m.Text)
+		lower := strings.ToLower(m.Subject + "\n" + string(m.Text))
 		for _, p := range speakers {
-			if slices.ContainsFunc(mentioned, p.Signals.Speaks) || namesBrand(p, m.Subject) {
+			if mentions(p, lower) || namesBrand(p, m.Subject) {
 				return review(p, subject, fmt.Sprintf("%s, not sent by %s", relay.by(sender), p.Name))
 			}
 		}
 	}
 	for _, p := range speakers {
-		if _, ok := p.Signals.Classify(subject); ok && namesBrand(p, subject) {
+		if !namesBrand(p, subject) {
+			continue // cheaper than the rules, and most subjects name no brand
+		}
+		if _, ok := p.Signals.Classify(subject); ok {
 			return review(p, subject, fmt.Sprintf("the subject names %s but %s is not from a %s domain", p.Name, sender, p.Name))
 		}
 	}
@@ -223,12 +226,34 @@ func stripRelay(subject string) (rest string, r relay) {
 	}
 }
 
-// domainPattern finds host names in lower-cased text.
-var domainPattern = regexp.MustCompile(`[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+`)
+// mentions reports whether lower, lower-cased text, names one of p's
+// domains or a subdomain of one as a whole host name: "xero.com" and
+// "go.xero.com." do, "evilxero.com" and "xero.com.evil.io" do not. It looks
+// only where a domain occurs, so a long text costs a substring search.
+func mentions(p *providers.Provider, lower string) bool {
+	for _, d := range p.Signals.Domains {
+		d = strings.ToLower(d)
+		for from := 0; ; {
+			i := strings.Index(lower[from:], d)
+			if i < 0 {
+				break
+			}
+			start, end := from+i, from+i+len(d)
+			for start > 0 && isHostByte(lower[start-1]) {
+				start--
+			}
+			for end < len(lower) && isHostByte(lower[end]) {
+				end++
+			}
+			if p.Signals.Speaks(strings.Trim(lower[start:end], ".-")) {
+				return true
+			}
+			from += i + 1
+		}
+	}
+	return false
+}
 
-// domainsIn lists the host names in a subject and the start of a text: a
-// forward quotes the original sender there ("From: Xero <no-reply@xero.com>").
-// Text the server sends still transfer-encoded (base64) shows none.
-func domainsIn(subject string, text []byte) []string {
-	return domainPattern.FindAllString(strings.ToLower(subject+"\n"+string(text)), -1)
+func isHostByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.'
 }

@@ -223,3 +223,24 @@ func TestNeedsText(t *testing.T) {
 		}
 	}
 }
+
+func TestMentionsDomain(t *testing.T) {
+	t.Parallel()
+	xero := &providers.Provider{ID: "xero", Name: "Xero", Signals: providers.Signals{Domains: []string{"xero.com"}}}
+	for text, want := range map[string]bool{
+		"from: noreply@xero.com":          true,
+		"see https://go.xero.com/app.":    true,
+		"ends with xero.com.":             true,
+		"evilxero.com wrote":              false,
+		"xero.com.evil.io/login":          false,
+		"xero-com.example":                false,
+		"evilxero.com, then xero.com too": true,
+		"":                                false,
+	} {
+		v := mailbox.Classify(mailbox.Message{From: "colleague@acme.example", Subject: "Fwd: something", Text: []byte(text)},
+			[]*providers.Provider{xero}, "mx.example.com")
+		if got := v.Provider == "xero"; got != want {
+			t.Errorf("a forward whose text is %q: provider %q, want mentioned %v", text, v.Provider, want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -23,7 +24,7 @@ import (
 // times out a response it cannot finish reading). A message is at most
 // maxHeader+MaxText bytes, so the two batches in memory hold at most about
 // 50 MiB however large the folder.
-const fetchBatch = 200
+const fetchBatch = 1000
 
 // maxHeader bounds the header fields kept of one message. The five fields
 // fetched take a few kilobytes even with a long Authentication-Results chain.
@@ -442,10 +443,27 @@ func parseHeader(m *Message, block []byte) {
 	m.MessageID = messageID(h.Get("Message-Id"))
 	m.From, m.FromName = fromAddress(h.Get("From"))
 	m.Subject = DecodeHeader(h.Get("Subject"))
-	if t, err := mail.ParseDate(strings.TrimSpace(h.Get("Date"))); err == nil {
-		m.Date = t
-	}
+	m.Date = parseDate(h.Get("Date"))
 	m.AuthResults = h.Values("Authentication-Results")
+}
+
+// parseDate reads a Date header, or returns the zero time. It tries the
+// form nearly every server writes first ("Tue, 3 Jun 2025 09:15:00 +0100",
+// with any trailing comment such as "(UTC)" dropped): net/mail tries its
+// layouts one by one, each failure allocating an error, and a scan reads
+// thousands of dates.
+func parseDate(v string) time.Time {
+	v = strings.TrimSpace(v)
+	if i := strings.IndexByte(v, '('); i > 0 {
+		v = strings.TrimSpace(v[:i])
+	}
+	if t, err := time.Parse("Mon, 2 Jan 2006 15:04:05 -0700", v); err == nil {
+		return t
+	}
+	if t, err := mail.ParseDate(v); err == nil {
+		return t
+	}
+	return time.Time{}
 }
 
 // messageID returns the first <id> of a Message-ID value without the angle

@@ -415,3 +415,24 @@ func TestHeaderValues(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDate(t *testing.T) {
+	t.Parallel()
+	want := time.Date(2025, 6, 3, 8, 15, 0, 0, time.UTC)
+	for _, v := range []string{
+		"Tue, 3 Jun 2025 09:15:00 +0100",
+		"Tue, 03 Jun 2025 09:15:00 +0100",
+		"  Tue, 3 Jun 2025 09:15:00 +0100 (BST)",
+		"3 Jun 2025 09:15:00 +0100",
+		"Tue, 3 Jun 2025 08:15:00 GMT",
+	} {
+		if got := parseDate(v); !got.Equal(want) {
+			t.Errorf("parseDate(%q) = %v, want %v", v, got, want)
+		}
+	}
+	for _, v := range []string{"", "not a date", "(comment only)"} {
+		if got := parseDate(v); !got.IsZero() {
+			t.Errorf("parseDate(%q) = %v, want the zero time", v, got)
+		}
+	}
+}

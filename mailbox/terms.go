@@ -1,7 +1,6 @@
 package mailbox
 
 import (
-	"regexp/syntax"
 	"slices"
 	"strings"
 
@@ -39,10 +38,7 @@ func SearchTerms(ps []*providers.Provider) Terms {
 		t.From = append(t.From, names...)
 		t.Subject = append(t.Subject, names...)
 		for _, r := range p.Signals.Rules {
-			var words []string
-			if re, err := syntax.Parse(r.Subject, syntax.Perl); err == nil {
-				words = required(re)
-			}
+			words := r.Words()
 			if words == nil {
 				t.All = true
 				continue
@@ -52,51 +48,6 @@ func SearchTerms(ps []*providers.Provider) Terms {
 	}
 	t.From, t.Subject = minimal(t.From), minimal(t.Subject)
 	return t
-}
-
-// required returns strings one of which every match of re contains,
-// lower-cased, or nil when re can match without any. Of a concatenation's
-// parts it picks the one whose shortest string is longest: the search it
-// makes matches the fewest messages.
-func required(re *syntax.Regexp) []string {
-	switch re.Op {
-	case syntax.OpLiteral:
-		return []string{strings.ToLower(string(re.Rune))}
-	case syntax.OpCapture, syntax.OpPlus:
-		return required(re.Sub[0])
-	case syntax.OpRepeat:
-		if re.Min > 0 {
-			return required(re.Sub[0])
-		}
-	case syntax.OpConcat:
-		var best []string
-		for _, sub := range re.Sub {
-			if words := required(sub); words != nil && (best == nil || shortest(words) > shortest(best)) {
-				best = words
-			}
-		}
-		return best
-	case syntax.OpAlternate:
-		var all []string
-		for _, sub := range re.Sub {
-			words := required(sub)
-			if words == nil {
-				return nil
-			}
-			all = append(all, words...)
-		}
-		return all
-	}
-	return nil
-}
-
-// shortest returns the length of the shortest of words.
-func shortest(words []string) int {
-	n := len(words[0])
-	for _, w := range words[1:] {
-		n = min(n, len(w))
-	}
-	return n
 }
 
 // minimal lower-cases and sorts terms, dropping repeats and every term that

@@ -140,7 +140,7 @@ func TestDecodeValid(t *testing.T) {
 	want := Signals{
 		Domains: []string{"example.com"},
 		Rules: []Signal{{ID: "app-approved", Event: EventApproved, Step: "go-live", Subject: "(?i)app approved",
-			subject: p.Signals.Rules[0].subject}},
+			subject: p.Signals.Rules[0].subject, words: []string{"app approved"}}},
 	}
 	if !reflect.DeepEqual(p.Signals, want) {
 		t.Errorf("Signals = %+v, want %+v", p.Signals, want)

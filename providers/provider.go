@@ -183,8 +183,10 @@ type Signal struct {
 	// Subject is an RE2 expression matched against the decoded subject.
 	Subject string `toml:"subject" validate:"required"`
 
-	// subject is Subject compiled, once, when the descriptor is validated.
+	// subject is Subject compiled, once, when the descriptor is validated,
+	// and words the strings one of which its every match contains.
 	subject *regexp.Regexp
+	words   []string
 }
 
 // Environment returns the named environment and whether the provider has it.

@@ -2,6 +2,8 @@ package providers
 
 import (
 	"regexp"
+	"regexp/syntax"
+	"slices"
 	"strings"
 )
 
@@ -58,8 +60,9 @@ func isHostname(d string) bool {
 // rule in descriptor order does (see [Signals]).
 func (s Signals) Classify(subject string) (Signal, bool) {
 	first := -1
+	lower := strings.ToLower(subject)
 	for i, r := range s.Rules {
-		if !r.matches(subject) {
+		if !r.matches(subject, lower) {
 			continue
 		}
 		if r.Event == EventRejected {
@@ -75,18 +78,91 @@ func (s Signals) Classify(subject string) (Signal, bool) {
 	return s.Rules[first], true
 }
 
-// matches reports whether the subject matches the rule. Rules of a decoded
-// or validated provider use the expression compiled then; a hand-built rule
-// is compiled on each call, and one that does not compile matches nothing.
-func (r Signal) matches(subject string) bool {
-	re := r.subject
-	if re == nil {
-		var err error
-		if re, err = regexp.Compile(r.Subject); err != nil {
+// matches reports whether the subject (and lower, the same lower-cased)
+// matches the rule. Rules of a decoded or validated provider use what was
+// compiled then; a hand-built rule is compiled on each call, and one that
+// does not compile matches nothing. A subject holding none of the rule's
+// words cannot match, and most do not: the expression runs only on the rest.
+func (r Signal) matches(subject, lower string) bool {
+	if r.subject == nil {
+		if err := r.compile(); err != nil {
 			return false
 		}
 	}
-	return re.MatchString(subject)
+	if r.words != nil && !slices.ContainsFunc(r.words, func(w string) bool { return strings.Contains(lower, w) }) {
+		return false
+	}
+	return r.subject.MatchString(subject)
+}
+
+// compile compiles Subject and finds the words one of which every match
+// contains.
+func (r *Signal) compile() error {
+	re, err := regexp.Compile(r.Subject)
+	if err != nil {
+		return err
+	}
+	r.subject = re
+	r.words = nil
+	if tree, err := syntax.Parse(r.Subject, syntax.Perl); err == nil {
+		r.words = required(tree)
+	}
+	return nil
+}
+
+// Words returns lower-case strings one of which every subject the rule
+// matches contains, or nil when it can match without any: a mail server can
+// narrow a search with them (case-insensitive SUBJECT substrings).
+func (r Signal) Words() []string {
+	if r.subject == nil && r.compile() != nil {
+		return nil
+	}
+	return r.words
+}
+
+// required returns strings one of which every match of re contains,
+// lower-cased, or nil when re can match without any. Of a concatenation's
+// parts it picks the one whose shortest string is longest: the search it
+// makes matches the fewest messages.
+func required(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return []string{strings.ToLower(string(re.Rune))}
+	case syntax.OpCapture, syntax.OpPlus:
+		return required(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min > 0 {
+			return required(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		var best []string
+		for _, sub := range re.Sub {
+			if words := required(sub); words != nil && (best == nil || shortest(words) > shortest(best)) {
+				best = words
+			}
+		}
+		return best
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			words := required(sub)
+			if words == nil {
+				return nil
+			}
+			all = append(all, words...)
+		}
+		return all
+	}
+	return nil
+}
+
+// shortest returns the length of the shortest of words.
+func shortest(words []string) int {
+	n := len(words[0])
+	for _, w := range words[1:] {
+		n = min(n, len(w))
+	}
+	return n
 }
 
 // Brands returns the words that name the provider in mail (see

@@ -2,6 +2,7 @@ package providers
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -112,6 +113,39 @@ func TestSignalsRelayed(t *testing.T) {
 	} {
 		if got := s.Relayed(addr); got != want {
 			t.Errorf("Relayed(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+// TestSignalWords: the words are what a subject must contain for the rule
+// to match, so skipping the expression when none is present changes nothing.
+func TestSignalWords(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr string
+		want []string
+	}{
+		{`(?i)app approved`, []string{"app approved"}},
+		{`(?i)(verify|confirm) your (xero )?(e-?mail|account)`, []string{"verify", "confirm"}},
+		{`(?i)security (self[- ])?assessment`, []string{"assessment"}},
+		{`(?i)(approved|granted)`, []string{"approved", "granted"}},
+		{`.*`, nil},
+	}
+	for _, tt := range tests {
+		r := Signal{Subject: tt.expr}
+		if got := r.Words(); !slices.Equal(got, tt.want) {
+			t.Errorf("Words(%q) = %q, want %q", tt.expr, got, tt.want)
+		}
+	}
+	r := Signal{Subject: `(?i)certification.*\b(approved|passed)\b`}
+	for subject, want := range map[string]bool{
+		"Your certification was APPROVED": true,
+		"Certification: passed":           true,
+		"Certification pending":           false,
+		"approved":                        false,
+	} {
+		if got := r.matches(subject, strings.ToLower(subject)); got != want {
+			t.Errorf("matches(%q) = %v, want %v", subject, got, want)
 		}
 	}
 }

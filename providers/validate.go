@@ -295,11 +295,9 @@ func (p *Provider) validateSignals(add addFunc) {
 		if _, ok := p.Step(r.Step); !ok && r.Step != "" {
 			add(field+".step", "signal %q names unknown step %q", r.ID, r.Step)
 		}
-		re, err := regexp.Compile(r.Subject)
-		if err != nil {
+		if err := p.Signals.Rules[i].compile(); err != nil {
 			add(field+".subject", "invalid regular expression: %v", err)
 		}
-		p.Signals.Rules[i].subject = re
 	}
 }
 
