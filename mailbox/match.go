@@ -31,12 +31,30 @@ func (v Verdict) Review() bool {
 	return v.Provider != "" && !v.Advance
 }
 
-// NeedsText reports whether Classify reads m's text: only for a forward or
-// a reply, whose text may name the provider it relays. A scan fetches the
-// text of those messages only.
-func NeedsText(m Message) bool {
-	_, r := stripRelay(m.Subject)
-	return r != ""
+// NeedsText reports whether Classify's verdict on m, given ps, may depend
+// on its text, which costs the server far more to read than the header
+// fields. That is only so for a forward or a reply that its header fields
+// tie to none of ps but whose subject, without the Fwd: or Re:, matches one
+// of their rules ("Fwd: Your certification was successful"): its text may
+// name the provider it relays, and then a person must see it. With no
+// providers it is true of every forward and reply. A scan fetches the text
+// of those messages only (WithTextFor).
+func NeedsText(m Message, ps []*providers.Provider) bool {
+	subject, r := stripRelay(m.Subject)
+	if r == "" {
+		return false
+	}
+	if len(ps) == 0 {
+		return true
+	}
+	m.Text = nil
+	if Classify(m, ps, "").Provider != "" {
+		return false
+	}
+	return slices.ContainsFunc(ps, func(p *providers.Provider) bool {
+		_, ok := p.Signals.Classify(subject)
+		return ok
+	})
 }
 
 // Classify decides what a message means, for the providers that speak by

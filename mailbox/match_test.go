@@ -208,7 +208,7 @@ func TestClassifySharedDomain(t *testing.T) {
 	}
 }
 
-func TestNeedsText(t *testing.T) {
+func TestNeedsTextWithoutProviders(t *testing.T) {
 	t.Parallel()
 	for subject, want := range map[string]bool{
 		"Fwd: Your certification is complete": true,
@@ -218,7 +218,7 @@ func TestNeedsText(t *testing.T) {
 		"Forward planning for Q3":             false,
 		"":                                    false,
 	} {
-		if got := mailbox.NeedsText(mailbox.Message{Subject: subject}); got != want {
+		if got := mailbox.NeedsText(mailbox.Message{Subject: subject}, nil); got != want {
 			t.Errorf("NeedsText(%q) = %v, want %v", subject, got, want)
 		}
 	}
@@ -241,6 +241,30 @@ func TestMentionsDomain(t *testing.T) {
 			[]*providers.Provider{xero}, "mx.example.com")
 		if got := v.Provider == "xero"; got != want {
 			t.Errorf("a forward whose text is %q: provider %q, want mentioned %v", text, v.Provider, want)
+		}
+	}
+}
+
+// TestNeedsText: with providers, only a relay whose header fields tie it to
+// none of them needs its text.
+func TestNeedsText(t *testing.T) {
+	t.Parallel()
+	xero := &providers.Provider{ID: "xero", Name: "Xero", Signals: providers.Signals{Domains: []string{"xero.com"},
+		Rules: []providers.Signal{{ID: "passed", Event: providers.EventApproved, Step: "pass", Subject: `(?i)certification.*(complete|passed)`}}}}
+	ps := []*providers.Provider{xero}
+	for _, tt := range []struct {
+		from, subject string
+		want          bool
+	}{
+		{"ana@acme.example", "Fwd: Your certification is complete", true},
+		{"ana@acme.example", "Fwd: lunch on Friday", false}, // no rule matches: not a provider's notice
+		{"ana@acme.example", "Fwd: Your Xero certification is complete", false}, // the subject names Xero
+		{"noreply@xero.com", "Re: certification", false},                        // from Xero itself
+		{"ana@acme.example", "Your certification is complete", false},           // no relay
+	} {
+		m := mailbox.Message{From: tt.from, Subject: tt.subject}
+		if got := mailbox.NeedsText(m, ps); got != tt.want {
+			t.Errorf("NeedsText(%s, %q) = %v, want %v", tt.from, tt.subject, got, tt.want)
 		}
 	}
 }

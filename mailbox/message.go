@@ -28,7 +28,7 @@ type Message struct {
 	// AuthResults holds the raw Authentication-Results header values in
 	// header order: the first is the one the receiving server added last.
 	AuthResults []string
-	Text        []byte // the start of the body, at most MaxText bytes; nil unless NeedsText
+	Text        []byte // the start of the body, at most MaxText bytes; only if the scan needs it (WithTextFor)
 }
 
 // Checkpoint is where the last scan of one folder stopped. A changed

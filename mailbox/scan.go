@@ -42,7 +42,7 @@ var fetchOptions = &imap.FetchOptions{
 }
 
 // textOptions asks for the first MaxText bytes of the text, which a scan
-// fetches only for the messages whose text Classify reads (NeedsText):
+// fetches only for the messages whose verdict may depend on it (NeedsText):
 // reading every message's text from its file costs the server more than
 // all the header fields, which it keeps in its cache.
 var textOptions = &imap.FetchOptions{
@@ -316,13 +316,13 @@ func (c *Client) startFetcher(uids imap.UIDSet, folder string, uidValidity uint3
 	return f
 }
 
-// fetchText fetches the text of the messages that need it, in one UID
-// FETCH.
+// fetchText fetches the text of the messages that need it (WithTextFor),
+// in one UID FETCH.
 func (c *Client) fetchText(msgs []Message, stats *ScanStats) error {
 	var uids imap.UIDSet
 	at := make(map[uint32]int)
 	for i, m := range msgs {
-		if NeedsText(m) {
+		if c.opts.needText(m) {
 			uids.AddNum(imap.UID(m.UID))
 			at[m.UID] = i
 		}

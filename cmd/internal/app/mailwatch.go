@@ -165,7 +165,7 @@ func (a *app) mailboxScan(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var opts []mailbox.Option
+	opts := []mailbox.Option{rec.textOption()}
 	if a.io.ErrTTY && !ctx.Bool(flgJSON) {
 		opts = append(opts, mailbox.WithProgress(a.progressBar()))
 	}
@@ -292,7 +292,7 @@ func (a *app) mailboxWatch(ctx *cli.Context) error {
 		Save: func(cp mailbox.Checkpoint) error {
 			return rec.store.SaveMailCheckpoint(ctx.Context, checklists.MailCheckpoint(cp))
 		},
-		Options: []mailbox.Option{mailbox.WithEvents(func(line string) { logf("%s", line) })},
+		Options: []mailbox.Option{rec.textOption(), mailbox.WithEvents(func(line string) { logf("%s", line) })},
 	}
 	logf("watching %s on %s as %s (stop with Ctrl-C or SIGTERM)", strings.Join(mcfg.Folders, ", "), mcfg.Host, mcfg.Username)
 	if err := w.Watch(ctx.Context, from); err != nil {
