@@ -257,7 +257,7 @@ func TestNeedsText(t *testing.T) {
 		want          bool
 	}{
 		{"ana@acme.example", "Fwd: Your certification is complete", true},
-		{"ana@acme.example", "Fwd: lunch on Friday", false}, // no rule matches: not a provider's notice
+		{"ana@acme.example", "Fwd: lunch on Friday", false},                     // no rule matches: not a provider's notice
 		{"ana@acme.example", "Fwd: Your Xero certification is complete", false}, // the subject names Xero
 		{"noreply@xero.com", "Re: certification", false},                        // from Xero itself
 		{"ana@acme.example", "Your certification is complete", false},           // no relay
