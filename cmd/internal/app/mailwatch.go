@@ -44,42 +44,33 @@ func (a *app) imapConfig() (mailbox.Config, error) {
 
 // mailboxSecret reads the mailbox password or token: from password_ref
 // (an op:// reference is read from 1Password, whatever the backend), or
-// where "mailbox login" stored it.
+// where "mailbox login" stored it. Reading never creates an age identity.
 func (a *app) mailboxSecret(ctx context.Context) (string, error) {
 	cfg, err := a.config()
 	if err != nil {
 		return "", err
 	}
-	login := "acctsetup mailbox login"
-	if ref := cfg.Mailbox.PasswordRef; ref != "" {
-		v, err := a.vault()
-		if err == nil && strings.HasPrefix(ref, "op://") && cfg.Vault.Backend != "onepassword" {
-			v = onepassword.Open(cfg.Vault.OnePasswordVault, a.connectOnePassword)
-		}
-		if err != nil {
-			return "", err
-		}
-		s, err := v.Resolve(ctx, ref)
-		if errors.Is(err, vault.ErrNotFound) {
-			return "", failure(fmt.Errorf("mailbox.password_ref %s names no secret", ref), "fix password_ref in acctsetup.toml")
-		}
-		if err != nil {
-			return "", a.vaultError(err)
-		}
-		return s.Reveal(), nil
-	}
-	v, err := a.vaultToRead()
-	if err != nil {
+	ref := cfg.Mailbox.PasswordRef
+	var v vault.Vault
+	if strings.HasPrefix(ref, "op://") && cfg.Vault.Backend != "onepassword" {
+		v = onepassword.Open(cfg.Vault.OnePasswordVault, a.connectOnePassword)
+	} else if v, err = a.vaultToRead(); err != nil {
 		return "", err
 	}
 	s, err := vault.Secret{}, vault.ErrNotFound
-	if v != nil {
+	switch {
+	case v == nil: // no vault yet
+	case ref != "":
+		s, err = v.Resolve(ctx, ref)
+	default:
 		s, err = v.Get(ctx, mailboxRef(cfg.Mailbox.Auth))
 	}
-	if errors.Is(err, vault.ErrNotFound) {
-		return "", failure(errors.New("the mailbox password or token is not stored"), login)
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, vault.ErrNotFound) && ref != "":
+		return "", failure(fmt.Errorf("mailbox.password_ref %s names no secret", ref), "fix password_ref in acctsetup.toml")
+	case errors.Is(err, vault.ErrNotFound):
+		return "", failure(errors.New("the mailbox password or token is not stored"), "acctsetup mailbox login")
+	case err != nil:
 		return "", a.vaultError(err)
 	}
 	return s.Reveal(), nil
