@@ -12,6 +12,7 @@ package providers
 import (
 	"regexp"
 	"slices"
+	"time"
 )
 
 // Environment names. Every provider declares one or both.
@@ -128,6 +129,15 @@ type Credential struct {
 // AppliesTo reports whether the credential exists in the environment.
 func (c Credential) AppliesTo(env string) bool {
 	return len(c.Environments) == 0 || slices.Contains(c.Environments, env)
+}
+
+// ExpiresAt returns when a value stored at t reaches the credential's
+// maximum age, or the zero time if it has none.
+func (c Credential) ExpiresAt(t time.Time) time.Time {
+	if c.MaxAge.IsZero() {
+		return time.Time{}
+	}
+	return c.MaxAge.After(t)
 }
 
 // Question is one questionnaire item.

@@ -1,6 +1,9 @@
 package providers
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestProviderAccessors(t *testing.T) {
 	t.Parallel()
@@ -52,5 +55,21 @@ func TestStepKind(t *testing.T) {
 				t.Errorf("%s.NeedsEvidence() = %v, want %v", tt.kind, got, tt.needsEvidence)
 			}
 		})
+	}
+}
+
+func TestCredentialExpiresAt(t *testing.T) {
+	t.Parallel()
+	stored := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	if got := (Credential{}).ExpiresAt(stored); !got.IsZero() {
+		t.Errorf("no maximum age: ExpiresAt = %v, want zero", got)
+	}
+	age, err := ParseAge("24mo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Credential{MaxAge: age}
+	if got, want := c.ExpiresAt(stored), time.Date(2028, 11, 26, 9, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("24mo: ExpiresAt = %v, want %v", got, want)
 	}
 }

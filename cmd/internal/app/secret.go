@@ -133,10 +133,7 @@ func (a *app) credentialArgs(ctx *cli.Context) (*providers.Provider, providers.C
 func (a *app) expiry(ctx *cli.Context, c providers.Credential, t time.Time) (time.Time, error) {
 	s := ctx.String(flgExpires)
 	if s == "" {
-		if c.MaxAge.IsZero() {
-			return time.Time{}, nil
-		}
-		return c.MaxAge.After(t), nil
+		return c.ExpiresAt(t), nil
 	}
 	date, err := time.ParseInLocation(time.DateOnly, s, time.UTC)
 	if err != nil {
@@ -197,11 +194,8 @@ func (a *app) stamp() time.Time { return a.now().UTC().Truncate(time.Second) }
 // newMeta is the metadata of a value stored now by the actor, expiring
 // after the credential's maximum age, if it has one.
 func (a *app) newMeta(c providers.Credential) vault.Meta {
-	m := vault.Meta{SetAt: a.stamp(), SetBy: a.actor()}
-	if !c.MaxAge.IsZero() {
-		m.ExpiresAt = c.MaxAge.After(m.SetAt)
-	}
-	return m
+	now := a.stamp()
+	return vault.Meta{SetAt: now, SetBy: a.actor(), ExpiresAt: c.ExpiresAt(now)}
 }
 
 // secretMeta returns a secret's metadata from the state store, or nil.
@@ -244,7 +238,7 @@ func (a *app) storeCredential(ctx context.Context, p *providers.Provider, env st
 	msg := verb + " " + ref.String()
 	if !meta.ExpiresAt.IsZero() {
 		msg += "; it expires on " + meta.ExpiresAt.Format(time.DateOnly)
-		if !c.MaxAge.IsZero() && meta.ExpiresAt.Equal(c.MaxAge.After(meta.UpdatedAt())) {
+		if !c.MaxAge.IsZero() && meta.ExpiresAt.Equal(c.ExpiresAt(meta.UpdatedAt())) {
 			msg += fmt.Sprintf(" (maximum age %s)", c.MaxAge)
 		}
 	}
