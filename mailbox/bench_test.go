@@ -347,8 +347,8 @@ func (mb *benchMailbox) watchLatency(b *testing.B, opts []Option, pause func() t
 			seen <- handled{m.MessageID, time.Now(), Classify(m, mb.ps, benchAuthserv)}
 			return nil
 		},
-		Options: append(slices.Clone(opts), WithEvents(func(line string) {
-			if strings.Contains(line, ": watching (") && once.CompareAndSwap(false, true) {
+		Options: append(slices.Clone(opts), WithEvents(func(e Event) {
+			if e.State == StateWatching && once.CompareAndSwap(false, true) {
 				close(watching)
 			}
 		})),

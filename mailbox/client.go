@@ -133,7 +133,7 @@ type options struct {
 	tlsConfig    *tls.Config
 	progress     func(folder string, done, total int)
 	needText     func(Message) bool
-	event        func(string)
+	event        func(Event)
 	pollInterval time.Duration
 
 	// Test hooks; nil or zero means the real thing.
@@ -194,10 +194,11 @@ func WithTextFor(need func(Message) bool) Option {
 	return func(o *options) { o.needText = need }
 }
 
-// WithEvents makes Watch report what it does, one line at a time, such as
-// "INBOX: watching (idle)" or "INBOX: reconnecting in 2s: ...". The lines
-// never contain the secret. Calls for different folders may be concurrent.
-func WithEvents(fn func(line string)) Option {
+// WithEvents makes Watch report what it does, one Event at a time, such as
+// "INBOX: watching (idle)" or "INBOX: reconnecting in 2s: ...", with the
+// folder's State. Events never contain the secret. Calls for different
+// folders may be concurrent.
+func WithEvents(fn func(Event)) Option {
 	return func(o *options) { o.event = fn }
 }
 

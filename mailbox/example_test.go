@@ -56,8 +56,8 @@ func ExampleWatcher() {
 		Save: func(cp mailbox.Checkpoint) error {
 			return nil // store cp, to pass it to the next Watch
 		},
-		Options: []mailbox.Option{mailbox.WithEvents(func(line string) {
-			fmt.Fprintln(os.Stderr, line) // "INBOX: watching (idle)", "INBOX: reconnecting in 1.4s: ..."
+		Options: []mailbox.Option{mailbox.WithEvents(func(e mailbox.Event) {
+			fmt.Fprintln(os.Stderr, e) // "INBOX: watching (idle)", "INBOX: reconnecting in 1.4s: ..."
 		})},
 	}
 	if err := w.Watch(ctx, nil); err != nil {

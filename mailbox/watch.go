@@ -126,9 +126,32 @@ func fatal(err error) bool {
 	return false
 }
 
-func (r *watchRun) event(format string, args ...any) {
+// Event is one thing Watch did on a folder, for a log line or a health
+// check: it prints as "INBOX: watching (idle)".
+type Event struct {
+	Folder string
+	// State is the folder's state after the event, or "" for an event that
+	// does not change it (a scan that fetched messages).
+	State State
+	Text  string
+}
+
+func (e Event) String() string { return e.Folder + ": " + e.Text }
+
+// State is where Watch stands on one folder.
+type State string
+
+// Folder states.
+const (
+	StateConnected    State = "connected"    // logged in, catching up with a scan
+	StateWatching     State = "watching"     // waiting in IDLE or between polls
+	StateReconnecting State = "reconnecting" // waiting to dial again after a failure
+	StateStopped      State = "stopped"      // done: cancelled, or given up
+)
+
+func (r *watchRun) event(folder string, state State, format string, args ...any) {
 	if r.opts.event != nil {
-		r.opts.event(fmt.Sprintf(format, args...))
+		r.opts.event(Event{Folder: folder, State: state, Text: fmt.Sprintf(format, args...)})
 	}
 }
 
@@ -141,11 +164,11 @@ func (r *watchRun) watchFolder(ctx context.Context, cp Checkpoint) error {
 	for {
 		healthy, err := r.session(ctx, &cp)
 		if ctx.Err() != nil {
-			r.event("%s: stopped", cp.Folder)
+			r.event(cp.Folder, StateStopped, "stopped")
 			return nil
 		}
 		if fatal(err) {
-			r.event("%s: giving up: %v", cp.Folder, err)
+			r.event(cp.Folder, StateStopped, "giving up: %v", err)
 			return err
 		}
 		if healthy {
@@ -155,12 +178,12 @@ func (r *watchRun) watchFolder(ctx context.Context, cp Checkpoint) error {
 		// folders (and watchers) that lost the server together do not come
 		// back in step.
 		wait := delay/2 + rand.N(delay/2+1)
-		r.event("%s: reconnecting in %s: %v", cp.Folder, wait.Round(time.Millisecond), err)
+		r.event(cp.Folder, StateReconnecting, "reconnecting in %s: %v", wait.Round(time.Millisecond), err)
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			r.event("%s: stopped", cp.Folder)
+			r.event(cp.Folder, StateStopped, "stopped")
 			return nil
 		case <-timer.C:
 		}
@@ -181,7 +204,7 @@ func (r *watchRun) session(ctx context.Context, cp *Checkpoint) (healthy bool, e
 		return false, err
 	}
 	defer c.Close()
-	r.event("%s: connected to %s", cp.Folder, addr)
+	r.event(cp.Folder, StateConnected, "connected to %s", addr)
 
 	idle := !r.opts.forcePoll && c.imap.Caps().Has(imap.CapIdle)
 	for {
@@ -199,7 +222,7 @@ func (r *watchRun) session(ctx context.Context, cp *Checkpoint) (healthy bool, e
 			*cp = next
 		}
 		if stats.Messages > 0 {
-			r.event("%s: fetched %s (%d bytes)", cp.Folder, plural(stats.Messages, "message"), stats.Bytes)
+			r.event(cp.Folder, "", "fetched %s (%d bytes)", plural(stats.Messages, "message"), stats.Bytes)
 		}
 		if err != nil {
 			return healthy, err
@@ -209,9 +232,9 @@ func (r *watchRun) session(ctx context.Context, cp *Checkpoint) (healthy bool, e
 			if !healthy {
 				healthy = true
 				if idle {
-					r.event("%s: watching (idle)", cp.Folder)
+					r.event(cp.Folder, StateWatching, "watching (idle)")
 				} else {
-					r.event("%s: watching (polling every %s)", cp.Folder, r.opts.pollInterval)
+					r.event(cp.Folder, StateWatching, "watching (polling every %s)", r.opts.pollInterval)
 				}
 			}
 		}

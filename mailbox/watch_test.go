@@ -70,9 +70,9 @@ func startWatchFolders(t *testing.T, srv testServer, folders []string, from []Ch
 			rw.mu.Unlock()
 			return nil
 		},
-		Options: append([]Option{fastRetry, WithEvents(func(line string) {
+		Options: append([]Option{fastRetry, WithEvents(func(e Event) {
 			select {
-			case rw.events <- line:
+			case rw.events <- e.String():
 			default: // a test that stopped reading events must not stall the watcher
 			}
 		})}, opts...),

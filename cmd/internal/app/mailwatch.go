@@ -245,7 +245,7 @@ func (a *app) mailboxWatch(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	health := &watchHealth{Since: a.now().UTC(), Status: "starting"}
+	health := newWatchHealth(mcfg.Folders, a.now())
 	if addr := ctx.String(flgHealth); addr != "" {
 		stop, err := health.serve(addr)
 		if err != nil {
@@ -254,9 +254,7 @@ func (a *app) mailboxWatch(ctx *cli.Context) error {
 		defer stop()
 	}
 	logf := func(format string, args ...any) {
-		line := fmt.Sprintf(format, args...)
-		health.event(line)
-		fmt.Fprintf(a.io.ErrOut, "%s %s\n", a.now().UTC().Format(time.RFC3339), line)
+		fmt.Fprintf(a.io.ErrOut, "%s %s\n", a.now().UTC().Format(time.RFC3339), fmt.Sprintf(format, args...))
 	}
 	from := make([]mailbox.Checkpoint, 0, len(checkpoints))
 	for _, cp := range checkpoints {
@@ -283,7 +281,10 @@ func (a *app) mailboxWatch(ctx *cli.Context) error {
 		Save: func(cp mailbox.Checkpoint) error {
 			return rec.store.SaveMailCheckpoint(ctx.Context, checklists.MailCheckpoint(cp))
 		},
-		Options: []mailbox.Option{rec.textOption(), mailbox.WithEvents(func(line string) { logf("%s", line) })},
+		Options: []mailbox.Option{rec.textOption(), mailbox.WithEvents(func(e mailbox.Event) {
+			health.event(e)
+			logf("%s", e)
+		})},
 	}
 	logf("watching %s on %s as %s (stop with Ctrl-C or SIGTERM)", strings.Join(mcfg.Folders, ", "), mcfg.Host, mcfg.Username)
 	if err := w.Watch(ctx.Context, from); err != nil {
@@ -293,27 +294,53 @@ func (a *app) mailboxWatch(ctx *cli.Context) error {
 	return nil
 }
 
-// watchHealth is what --health serves: whether the watcher runs, what it
-// last said and how many messages it recorded.
+// watchHealth is what --health serves: each folder's state, the last
+// event and how many messages the watch recorded.
 type watchHealth struct {
 	mu        sync.Mutex
-	Status    string    `json:"status"`
-	Since     time.Time `json:"since"`
-	LastEvent string    `json:"last_event"`
-	LastAt    time.Time `json:"last_event_at"`
-	Recorded  int       `json:"recorded"`
+	Status    string                   `json:"status"` // ok when every folder is watching
+	Folders   map[string]mailbox.State `json:"folders"`
+	Since     time.Time                `json:"since"`
+	LastEvent string                   `json:"last_event"`
+	LastAt    time.Time                `json:"last_event_at"`
+	Recorded  int                      `json:"recorded"`
 }
 
-func (h *watchHealth) event(line string) {
+func newWatchHealth(folders []string, now time.Time) *watchHealth {
+	h := &watchHealth{Status: "starting", Folders: map[string]mailbox.State{}, Since: now.UTC()}
+	for _, f := range folders {
+		h.Folders[f] = ""
+	}
+	return h
+}
+
+func (h *watchHealth) event(e mailbox.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.LastEvent, h.LastAt = line, time.Now().UTC()
-	switch {
-	case strings.Contains(line, "reconnecting"):
-		h.Status = "reconnecting"
-	case strings.Contains(line, "watching"), strings.Contains(line, "polling"):
-		h.Status = "ok"
+	h.LastEvent, h.LastAt = e.String(), time.Now().UTC()
+	if e.State == "" {
+		return
 	}
+	h.Folders[e.Folder] = e.State
+	h.Status = "ok"
+	for _, st := range h.Folders {
+		if st != mailbox.StateWatching {
+			h.Status = "degraded"
+		}
+	}
+}
+
+// report writes the state as JSON, with 503 unless every folder watches.
+func (h *watchHealth) report(w http.ResponseWriter, _ *http.Request) {
+	h.mu.Lock()
+	body, _ := json.Marshal(h)
+	ok := h.Status == "ok"
+	h.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	w.Write(append(body, '\n'))
 }
 
 func (h *watchHealth) handled(n int) {
@@ -322,25 +349,16 @@ func (h *watchHealth) handled(n int) {
 	h.Recorded += n
 }
 
-// serve answers GET /healthz on addr: 200 while watching, 503 while
-// reconnecting, with the state as JSON.
+// serve answers GET /healthz on addr: 200 while every folder is watching,
+// 503 while one is connecting, reconnecting or stopped, with the state as
+// JSON.
 func (h *watchHealth) serve(addr string) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		h.mu.Lock()
-		body, _ := json.Marshal(h)
-		ok := h.Status == "ok"
-		h.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		if !ok {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-		w.Write(append(body, '\n'))
-	})
+	mux.HandleFunc("GET /healthz", h.report)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	return func() { srv.Close() }, nil
