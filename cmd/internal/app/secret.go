@@ -398,10 +398,6 @@ func (a *app) secretRemove(ctx *cli.Context) error {
 		return err
 	}
 	ref := vault.Ref{Provider: p.ID, Environment: env, Field: c.Name}
-	if c.ShownOnce && !ctx.Bool(flgYes) {
-		return usageError(fmt.Errorf("%s: %s shows %s only once, so a removed value cannot be fetched again", ref, p.Name, c.Label),
-			"nothing was removed; add --yes to remove it anyway, or replace it with: acctsetup secret rotate "+p.ID+" "+c.Name+" --env "+env)
-	}
 	meta, err := a.secretMeta(ctx.Context, p.ID, env, c.Name)
 	if err != nil {
 		return err
@@ -412,14 +408,22 @@ func (a *app) secretRemove(ctx *cli.Context) error {
 	}
 	inVault := false
 	if v != nil {
-		err := v.Delete(ctx.Context, ref)
+		_, err := v.Get(ctx.Context, ref)
 		if err != nil && !errors.Is(err, vault.ErrNotFound) {
 			return a.vaultError(err)
 		}
 		inVault = err == nil
 	}
-	if !inVault && meta == nil {
+	switch {
+	case !inVault && meta == nil:
 		return failure(fmt.Errorf("%s is not stored, so there is nothing to remove", ref))
+	case inVault && c.ShownOnce && !ctx.Bool(flgYes):
+		return usageError(fmt.Errorf("%s: %s shows %s only once, so a removed value cannot be fetched again", ref, p.Name, c.Label),
+			"nothing was removed; add --yes to remove it anyway, or replace it with: acctsetup secret rotate "+p.ID+" "+c.Name+" --env "+env)
+	case inVault:
+		if err := v.Delete(ctx.Context, ref); err != nil && !errors.Is(err, vault.ErrNotFound) {
+			return a.vaultError(err)
+		}
 	}
 	st, err := a.store(ctx.Context)
 	if err != nil {
