@@ -278,7 +278,7 @@ func (mb *benchMailbox) floor(b *testing.B, terms Terms, opts *imap.FetchOptions
 	if c.Caps().Has(imap.CapESearch) {
 		searchOpts = &imap.SearchOptions{ReturnAll: true}
 	}
-	found, err := c.UIDSearch(searchCriteria(1, terms), searchOpts).Wait()
+	found, err := c.UIDSearch(searchCriteria(imap.UIDSet{{Start: 1}}, terms), searchOpts).Wait()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -137,16 +137,18 @@ type options struct {
 	pollInterval time.Duration
 
 	// Test hooks; nil or zero means the real thing.
-	lookupIP   func(ctx context.Context, host string) ([]net.IP, error)
-	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
-	forcePoll  bool          // poll even when the server offers IDLE
-	backoffMin time.Duration // first reconnection delay
-	backoffMax time.Duration // longest reconnection delay
+	lookupIP     func(ctx context.Context, host string) ([]net.IP, error)
+	dial         func(ctx context.Context, network, addr string) (net.Conn, error)
+	forcePoll    bool          // poll even when the server offers IDLE
+	searchWindow int           // messages per search of a scan (searchWindow)
+	backoffMin   time.Duration // first reconnection delay
+	backoffMax   time.Duration // longest reconnection delay
 }
 
 func newOptions(opts []Option) options {
 	o := options{
 		pollInterval: defaultPollInterval,
+		searchWindow: searchWindow,
 		backoffMin:   time.Second,
 		backoffMax:   5 * time.Minute,
 	}
@@ -178,8 +180,9 @@ func WithTLSConfig(cfg *tls.Config) Option {
 }
 
 // WithProgress makes Scan report its progress on a folder: once with done=0
-// when it knows how many messages it will fetch (total), then after each
-// message it handled. It is called from the goroutine that called Scan (or
+// when it knows how many messages arrived after the checkpoint (total), then
+// each time it has searched some of them and handled what the search found
+// (done of total). It is called from the goroutine that called Scan (or
 // from Watch's goroutine for that folder).
 func WithProgress(fn func(folder string, done, total int)) Option {
 	return func(o *options) { o.progress = fn }

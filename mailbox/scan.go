@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -76,10 +77,11 @@ func (e *HandlerError) Unwrap() error { return e.Err }
 // The server does the narrowing: Scan asks it for the UIDs after
 // cp.LastUID whose From contains one of terms.From or whose Subject
 // contains one of terms.Subject (case-insensitive substrings; zero Terms,
-// or terms.All, means every new message), then fetches those in
-// batches, each only the header fields Message needs and at most MaxText
-// bytes of text, reading the next batch while handle works through the
-// last. When the folder's UIDVALIDITY differs from cp's, the server
+// or terms.All, means every new message), searchWindow messages at a time,
+// and fetches what it finds in batches, each only the header fields
+// Message needs and at most MaxText bytes of text of the few that need it
+// (WithTextFor). The server searches and fetches ahead while handle works
+// through the last batch. When the folder's UIDVALIDITY differs from cp's, the server
 // renumbered it and Scan starts again from the first message; callers that
 // key on Message.MessageID count nothing twice.
 //
@@ -115,7 +117,7 @@ func (c *Client) scan(ctx context.Context, cp Checkpoint, terms Terms, handle fu
 		next = Checkpoint{Folder: folder, UIDValidity: sel.UIDValidity}
 	}
 	// Every message below UIDNEXT existed when the folder was selected, so
-	// the search below sees it: once the scan is through, the checkpoint
+	// the searches below see it: once the scan is through, the checkpoint
 	// may move to UIDNEXT-1 even past messages the search did not return.
 	var selected uint32
 	if sel.UIDNext > 0 {
@@ -127,19 +129,18 @@ func (c *Client) scan(ctx context.Context, cp Checkpoint, terms Terms, handle fu
 		return next, nil
 	}
 
-	start := imap.UID(next.LastUID + 1)
-	uids, err := c.search(start, terms)
+	newUIDs, err := c.newMessages(imap.UID(next.LastUID + 1))
 	if err != nil {
 		return next, c.scanError(folder, "search", err)
 	}
-	total := uidCount(uids)
+	total := uidCount(newUIDs)
 	c.progress(folder, 0, total)
-	f := c.startFetcher(uids, folder, sel.UIDValidity)
+	f := c.startFetcher(newUIDs, terms, folder, sel.UIDValidity)
 	defer f.close(stats)
 	done := 0
 	for batch := range f.batches {
 		if batch.err != nil {
-			return next, c.scanError(folder, "fetch", batch.err)
+			return next, c.scanError(folder, batch.step, batch.err)
 		}
 		for _, m := range batch.msgs {
 			if err := ctx.Err(); err != nil {
@@ -149,11 +150,14 @@ func (c *Client) scan(ctx context.Context, cp Checkpoint, terms Terms, handle fu
 				return next, &HandlerError{Folder: folder, UID: m.UID, Err: err}
 			}
 			next.LastUID = m.UID
-			done++
+		}
+		next.LastUID = max(next.LastUID, uint32(batch.through))
+		if batch.examined > 0 {
+			done += batch.examined
 			c.progress(folder, done, total)
 		}
 	}
-	next.LastUID = max(next.LastUID, selected, lastUID(uids))
+	next.LastUID = max(next.LastUID, selected)
 	return next, nil
 }
 
@@ -167,19 +171,15 @@ func (c *Client) progress(folder string, done, total int) {
 	}
 }
 
-// search returns the UIDs from start on that terms select, in ascending
-// order.
-func (c *Client) search(start imap.UID, terms Terms) (imap.UIDSet, error) {
-	criteria := searchCriteria(start, terms)
-	var opts *imap.SearchOptions
-	if c.imap.Caps().Has(imap.CapESearch) {
-		opts = &imap.SearchOptions{ReturnAll: true} // a compact set, not one number per message
-	}
-	data, err := c.imap.UIDSearch(criteria, opts).Wait()
+// newMessages returns the UIDs of every message from start on, in
+// ascending order. The server answers from its index.
+func (c *Client) newMessages(start imap.UID) (imap.UIDSet, error) {
+	var from imap.UIDSet
+	from.AddRange(start, 0)
+	all, err := c.search(searchCriteria(from, Terms{All: true}))
 	if err != nil {
 		return nil, err
 	}
-	all, _ := data.All.(imap.UIDSet)
 	// "n:*" also matches the highest UID when it is below n (RFC 9051
 	// 6.4.4), so drop what is below start.
 	var uids imap.UIDSet
@@ -192,14 +192,27 @@ func (c *Client) search(start imap.UID, terms Terms) (imap.UIDSet, error) {
 	return uids, nil
 }
 
-// searchCriteria is UID start:* and, unless terms select everything, an
-// OR over FROM of each From term and SUBJECT of each Subject term, nested as
-// a balanced tree so that a long list stays shallow for the server's parser.
-func searchCriteria(start imap.UID, terms Terms) *imap.SearchCriteria {
-	var uidSet imap.UIDSet
-	uidSet.AddRange(start, 0)
-	criteria := &imap.SearchCriteria{UID: []imap.UIDSet{uidSet}}
-	if terms.All {
+// search returns the UIDs criteria select, in ascending order.
+func (c *Client) search(criteria *imap.SearchCriteria) (imap.UIDSet, error) {
+	var opts *imap.SearchOptions
+	if c.imap.Caps().Has(imap.CapESearch) {
+		opts = &imap.SearchOptions{ReturnAll: true} // a compact set, not one number per message
+	}
+	data, err := c.imap.UIDSearch(criteria, opts).Wait()
+	if err != nil {
+		return nil, err
+	}
+	uids, _ := data.All.(imap.UIDSet)
+	return uids, nil
+}
+
+// searchCriteria selects the messages of uids that terms select: unless
+// terms select everything, an OR over FROM of each From term and SUBJECT of
+// each Subject term, nested as a balanced tree so that a long list stays
+// shallow for the server's parser.
+func searchCriteria(uids imap.UIDSet, terms Terms) *imap.SearchCriteria {
+	criteria := &imap.SearchCriteria{UID: []imap.UIDSet{uids}}
+	if terms.selectsAll() {
 		return criteria
 	}
 	var leaves []imap.SearchCriteria
@@ -213,9 +226,7 @@ func searchCriteria(start imap.UID, terms Terms) *imap.SearchCriteria {
 			}
 		}
 	}
-	if len(leaves) > 0 {
-		criteria.And(orTree(leaves))
-	}
+	criteria.And(orTree(leaves))
 	return criteria
 }
 
@@ -235,11 +246,11 @@ func uidCount(set imap.UIDSet) int {
 	return n
 }
 
-func lastUID(set imap.UIDSet) uint32 {
+func lastUID(set imap.UIDSet) imap.UID {
 	if len(set) == 0 {
 		return 0
 	}
-	return uint32(set[len(set)-1].Stop)
+	return set[len(set)-1].Stop
 }
 
 // uidBatches cuts a static, ascending UID set into sets of at most n UIDs.
@@ -273,47 +284,128 @@ func uidBatches(set imap.UIDSet, n int) func(yield func(imap.UIDSet) bool) {
 	}
 }
 
-// fetcher reads the batches of a scan in a goroutine, one UID FETCH after
-// the other, so that the server works on the next batch while the scan
-// handles the last. One FETCH at a time keeps the server busy (two
-// measured no faster; docs/benchmarks.md) and keeps this simple: Dovecot
-// runs pipelined FETCH commands in parallel and may send one's messages
-// before it has ended the one before, so each would need its own reader.
+// searchWindow is how many of a folder's messages one of a scan's searches
+// looks at. Searching a large folder in windows lets the server search the
+// next window while the client reads and handles what the last one found,
+// where one search of the whole folder would keep the client waiting for
+// all of it (and show no progress).
+const searchWindow = 5000
+
+// fetcher reads a scan's messages in the background, in two goroutines. The
+// searcher runs the search window by window, a window ahead; the fetcher
+// fetches what each window found, in UID FETCH commands of at most
+// fetchBatch messages, one after the other, and hands each batch on whole.
+// So the server always has a search or a fetch to work on while the scan
+// handles the last batch, and a slow handler never stalls the connection
+// (imapclient times out a response it cannot finish reading). One FETCH at
+// a time keeps this simple: Dovecot runs pipelined FETCH commands in
+// parallel and may send one's messages before it has ended the one before,
+// so each would need its own reader.
 type fetcher struct {
 	batches chan fetched // each batch read whole, in UID order
 	stop    chan struct{}
-	done    chan struct{}
-	stats   ScanStats // what the goroutine fetched; read once done is closed
+	wg      sync.WaitGroup
+	stats   ScanStats // what the fetcher fetched; read once wg is done
 }
 
 // fetched is one batch's messages, or the error that ended the fetcher.
 type fetched struct {
 	msgs []Message
-	err  error
+	// through is the UID up to which every message has been examined once
+	// msgs are handled, and examined how many messages of the folder that
+	// adds (both zero but for a window's last batch).
+	through  imap.UID
+	examined int
+	step     string // what failed: "search" or "fetch"
+	err      error
 }
 
-// startFetcher starts fetching uids in batches of fetchBatch.
-func (c *Client) startFetcher(uids imap.UIDSet, folder string, uidValidity uint32) *fetcher {
-	f := &fetcher{batches: make(chan fetched), stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(f.done)
+// window is one window of a scan's messages and what the search found in
+// it.
+type window struct {
+	last  imap.UID // the highest UID in the window
+	size  int      // messages in the window
+	found imap.UIDSet
+	err   error
+}
+
+// startFetcher starts searching uids, the folder's messages from the
+// checkpoint on, with terms, and fetching what the search finds.
+func (c *Client) startFetcher(uids imap.UIDSet, terms Terms, folder string, uidValidity uint32) *fetcher {
+	f := &fetcher{batches: make(chan fetched), stop: make(chan struct{})}
+	windows := make(chan window, 1) // the searcher may be one window ahead, and searching the next
+	f.wg.Go(func() { c.searchWindows(uids, terms, windows, f.stop) })
+	f.wg.Go(func() {
 		defer close(f.batches)
-		for batch := range uidBatches(uids, fetchBatch) {
-			msgs, err := readFetch(c.imap.Fetch(batch, fetchOptions), folder, uidValidity, &f.stats)
-			if err == nil {
-				err = c.fetchText(msgs, &f.stats)
-			}
-			select {
-			case f.batches <- fetched{msgs, err}:
-			case <-f.stop:
+		for w := range windows {
+			if w.err != nil {
+				f.send(fetched{step: "search", err: w.err})
 				return
 			}
-			if err != nil {
+			if !c.fetchWindow(w, folder, uidValidity, f) {
 				return
 			}
 		}
-	}()
+	})
 	return f
+}
+
+// searchWindows searches uids with terms, searchWindow messages at a
+// time (the option), and sends each window to out until stop is closed or a search
+// fails. Terms that select every message need no search.
+func (c *Client) searchWindows(uids imap.UIDSet, terms Terms, out chan<- window, stop <-chan struct{}) {
+	defer close(out)
+	for set := range uidBatches(uids, c.opts.searchWindow) {
+		w := window{last: lastUID(set), size: uidCount(set), found: set}
+		if !terms.selectsAll() {
+			// The window's range holds no message outside set: every UID
+			// in it at or after the checkpoint is in uids.
+			span := imap.UIDSet{{Start: set[0].Start, Stop: w.last}}
+			w.found, w.err = c.search(searchCriteria(span, terms))
+		}
+		select {
+		case out <- w:
+		case <-stop:
+			return
+		}
+		if w.err != nil {
+			return
+		}
+	}
+}
+
+// fetchWindow fetches what the search found in w, batch by batch, and sends
+// each batch to the scan. It reports false when the fetcher must stop.
+func (c *Client) fetchWindow(w window, folder string, uidValidity uint32, f *fetcher) bool {
+	batches := slices.Collect(uidBatches(w.found, fetchBatch))
+	if len(batches) == 0 {
+		return f.send(fetched{through: w.last, examined: w.size})
+	}
+	for i, batch := range batches {
+		msgs, err := readFetch(c.imap.Fetch(batch, fetchOptions), folder, uidValidity, &f.stats)
+		if err == nil {
+			err = c.fetchText(msgs, &f.stats)
+		}
+		b := fetched{msgs: msgs, step: "fetch", err: err}
+		if i == len(batches)-1 {
+			b.through, b.examined = w.last, w.size
+		}
+		if !f.send(b) || err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// send hands a batch to the scan. It reports false when the scan has
+// stopped.
+func (f *fetcher) send(b fetched) bool {
+	select {
+	case f.batches <- b:
+		return true
+	case <-f.stop:
+		return false
+	}
 }
 
 // fetchText fetches the text of the messages that need it (WithTextFor),
@@ -343,11 +435,11 @@ func (c *Client) fetchText(msgs []Message, stats *ScanStats) error {
 	return nil
 }
 
-// close stops the fetcher once the batch it is reading is read, so that the
-// connection is idle again, and adds what it fetched to stats.
+// close stops the fetcher once the commands it sent are answered, so that
+// the connection is idle again, and adds what it fetched to stats.
 func (f *fetcher) close(stats *ScanStats) {
 	close(f.stop)
-	<-f.done
+	f.wg.Wait()
 	stats.Messages += f.stats.Messages
 	stats.Bytes += f.stats.Bytes
 }

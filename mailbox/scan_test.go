@@ -331,15 +331,43 @@ func TestScanNeedsFolder(t *testing.T) {
 func TestScanReportsProgress(t *testing.T) {
 	t.Parallel()
 	srv := newMemServer(t, memOptions{})
-	deliverAll(t, srv, "a", "b", "c")
+	deliverAll(t, srv, "a", "b", "c", "d", "e")
 	var calls []string
-	c := dialServer(t, srv, WithProgress(func(folder string, done, total int) {
+	c := dialServer(t, srv, withSearchWindow(2), WithProgress(func(folder string, done, total int) {
 		calls = append(calls, fmt.Sprintf("%s %d/%d", folder, done, total))
 	}))
 	scanAll(t, c, Checkpoint{Folder: "INBOX"})
-	if want := []string{"INBOX 0/3", "INBOX 1/3", "INBOX 2/3", "INBOX 3/3"}; !slices.Equal(calls, want) {
+	if want := []string{"INBOX 0/5", "INBOX 2/5", "INBOX 4/5", "INBOX 5/5"}; !slices.Equal(calls, want) {
 		t.Errorf("progress calls = %q, want %q", calls, want)
 	}
+}
+
+// withSearchWindow makes a scan search n messages at a time.
+func withSearchWindow(n int) Option {
+	return func(o *options) { o.searchWindow = n }
+}
+
+// TestScanWindows checks a scan that searches the folder in several
+// windows: it handles what each window's search found, in UID order, skips
+// windows where the search found nothing, and fetches nothing else.
+func TestScanWindows(t *testing.T) {
+	t.Parallel()
+	forEachServer(t, func(t *testing.T, srv testServer) {
+		deliverAll(t, srv, "approved 1", "noise", "noise", "noise", "approved 2", "approved 3", "noise")
+		c := dialServer(t, srv, withSearchWindow(2))
+		cp, got, stats := scanAll(t, c, Checkpoint{Folder: "INBOX"}, "approved")
+		wantSubjects(t, "windowed scan", got, "approved 1", "approved 2", "approved 3")
+		if stats.Messages != 3 {
+			t.Errorf("windowed scan fetched %d messages, want 3", stats.Messages)
+		}
+		if cp.LastUID != got[2].UID+1 {
+			t.Errorf("checkpoint LastUID = %d, want %d, past the last message", cp.LastUID, got[2].UID+1)
+		}
+
+		deliverAll(t, srv, "noise", "approved 4")
+		_, got, _ = scanAll(t, c, cp, "approved")
+		wantSubjects(t, "windowed rescan", got, "approved 4")
+	})
 }
 
 func TestUIDBatches(t *testing.T) {
@@ -359,7 +387,7 @@ func TestUIDBatches(t *testing.T) {
 
 func TestSearchCriteria(t *testing.T) {
 	t.Parallel()
-	c := searchCriteria(7, Terms{From: []string{"xero.com", "", "xero"}, Subject: []string{"approved "}})
+	c := searchCriteria(imap.UIDSet{{Start: 7}}, Terms{From: []string{"xero.com", "", "xero"}, Subject: []string{"approved "}})
 	if len(c.UID) != 1 || c.UID[0].String() != "7:*" {
 		t.Errorf("UID criteria = %v, want 7:*", c.UID)
 	}
@@ -378,8 +406,8 @@ func TestSearchCriteria(t *testing.T) {
 	if want := []string{"From xero.com", "From xero", "Subject approved "}; !slices.Equal(leaves, want) {
 		t.Errorf("search leaves = %q, want %q", leaves, want)
 	}
-	for _, terms := range []Terms{{}, {From: []string{"xero"}, All: true}} {
-		if c := searchCriteria(1, terms); len(c.Or) != 0 || len(c.Header) != 0 {
+	for _, terms := range []Terms{{}, {From: []string{""}}, {From: []string{"xero"}, All: true}} {
+		if c := searchCriteria(imap.UIDSet{{Start: 1}}, terms); len(c.Or) != 0 || len(c.Header) != 0 {
 			t.Errorf("searchCriteria(%+v) = %+v, want UID only", terms, c)
 		}
 	}

@@ -70,3 +70,10 @@ func minimal(terms []string) []string {
 	slices.Sort(kept)
 	return kept
 }
+
+// selectsAll reports whether t selects every message: All is set, or no
+// term is given (the zero Terms).
+func (t Terms) selectsAll() bool {
+	nonEmpty := func(s string) bool { return s != "" }
+	return t.All || !slices.ContainsFunc(t.From, nonEmpty) && !slices.ContainsFunc(t.Subject, nonEmpty)
+}
