@@ -208,8 +208,7 @@ func (mb *benchMailbox) scan(b *testing.B, cp Checkpoint, terms Terms) (Checkpoi
 	b.Helper()
 	var res opResult
 	counter := &countingDial{}
-	text := WithTextFor(func(m Message) bool { return NeedsText(m, mb.ps) }) // as the CLI does
-	c, err := Dial(context.Background(), mb.srv.config(), mb.srv.password(), counter.option(), text)
+	c, err := Dial(context.Background(), mb.srv.config(), mb.srv.password(), counter.option())
 	if err != nil {
 		b.Fatal(err)
 	}

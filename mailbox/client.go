@@ -132,7 +132,6 @@ type Option func(*options)
 type options struct {
 	tlsConfig    *tls.Config
 	progress     func(folder string, done, total int)
-	needText     func(Message) bool
 	event        func(Event)
 	pollInterval time.Duration
 
@@ -154,9 +153,6 @@ func newOptions(opts []Option) options {
 	}
 	for _, opt := range opts {
 		opt(&o)
-	}
-	if o.needText == nil {
-		o.needText = func(m Message) bool { return NeedsText(m, nil) }
 	}
 	if o.lookupIP == nil {
 		o.lookupIP = func(ctx context.Context, host string) ([]net.IP, error) {
@@ -186,15 +182,6 @@ func WithTLSConfig(cfg *tls.Config) Option {
 // from Watch's goroutine for that folder).
 func WithProgress(fn func(folder string, done, total int)) Option {
 	return func(o *options) { o.progress = fn }
-}
-
-// WithTextFor makes Scan (and Watch) fetch the text of the messages need
-// returns true for, such as func(m Message) bool { return NeedsText(m, ps) }
-// with the providers Classify will be given. Without it, a scan fetches the
-// text of every forward and reply. Reading a message's text costs the server
-// far more than its header fields, which it keeps in its cache.
-func WithTextFor(need func(Message) bool) Option {
-	return func(o *options) { o.needText = need }
 }
 
 // WithEvents makes Watch report what it does, one Event at a time, such as

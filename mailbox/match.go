@@ -31,32 +31,6 @@ func (v Verdict) Review() bool {
 	return v.Provider != "" && !v.Advance
 }
 
-// NeedsText reports whether Classify's verdict on m, given ps, may depend
-// on its text, which costs the server far more to read than the header
-// fields. That is only so for a forward or a reply that its header fields
-// tie to none of ps but whose subject, without the Fwd: or Re:, matches one
-// of their rules ("Fwd: Your certification was successful"): its text may
-// name the provider it relays, and then a person must see it. With no
-// providers it is true of every forward and reply. A scan fetches the text
-// of those messages only (WithTextFor).
-func NeedsText(m Message, ps []*providers.Provider) bool {
-	subject, r := stripRelay(m.Subject)
-	if r == "" {
-		return false
-	}
-	if len(ps) == 0 {
-		return true
-	}
-	m.Text = nil
-	if Classify(m, ps, "").Provider != "" {
-		return false
-	}
-	return slices.ContainsFunc(ps, func(p *providers.Provider) bool {
-		_, ok := p.Signals.Classify(subject)
-		return ok
-	})
-}
-
 // Classify decides what a message means, for the providers that speak by
 // e-mail (those with signal domains; the others are skipped). In order:
 //
@@ -69,9 +43,12 @@ func NeedsText(m Message, ps []*providers.Provider) bool {
 //     password resets), it is reviewed.
 //   - A sender whose domain, address or name holds a provider's brand
 //     word without being from its domains is a look-alike: reviewed.
-//   - A forward or reply ("Fwd:", "Re:", "WG:", ...) that names a
-//     provider's domain in its subject or text, or a brand in its subject,
-//     was relayed by a person: reviewed.
+//   - A forward or reply ("Fwd:", "Re:", "WG:", ...) whose subject names a
+//     provider's domain or brand, or, without the Fwd: or Re:, matches one
+//     of the provider's rules, was relayed by a person: reviewed. Its text
+//     is not read: the person who reviews it names the provider it concerns
+//     when accepting it (and reading any text costs some servers a listing
+//     of the whole folder).
 //   - Any other sender whose subject names a brand and matches one of the
 //     provider's rules: reviewed.
 //
@@ -107,11 +84,8 @@ func Classify(m Message, ps []*providers.Provider, authservID string) Verdict {
 		}
 	}
 	if relay != "" {
-		lower := strings.ToLower(m.Subject + "\n" + string(m.Text))
-		for _, p := range speakers {
-			if mentions(p, lower) || namesBrand(p, m.Subject) {
-				return review(p, subject, fmt.Sprintf("%s, not sent by %s", relay.by(sender), p.Name))
-			}
+		if p := relayed(speakers, m.Subject, subject); p != nil {
+			return review(p, subject, fmt.Sprintf("%s, not sent by %s", relay.by(sender), p.Name))
 		}
 	}
 	for _, p := range speakers {
@@ -147,6 +121,24 @@ func fromProvider(m Message, p *providers.Provider, subject string, relay relay,
 	v.Advance = len(reasons) == 0
 	v.Reason = strings.Join(reasons, "; ")
 	return v
+}
+
+// relayed returns the provider a forward or reply concerns: the first whose
+// domain or brand its subject names, else the first with a rule that its
+// stripped subject matches; nil when there is none.
+func relayed(ps []*providers.Provider, subject, stripped string) *providers.Provider {
+	lower := strings.ToLower(subject)
+	for _, p := range ps {
+		if mentions(p, lower) || namesBrand(p, subject) {
+			return p
+		}
+	}
+	for _, p := range ps {
+		if _, ok := p.Signals.Classify(stripped); ok {
+			return p
+		}
+	}
+	return nil
 }
 
 // review is the verdict on a message about p that no rule lets advance.
@@ -246,8 +238,7 @@ func stripRelay(subject string) (rest string, r relay) {
 
 // mentions reports whether lower, lower-cased text, names one of p's
 // domains or a subdomain of one as a whole host name: "xero.com" and
-// "go.xero.com." do, "evilxero.com" and "xero.com.evil.io" do not. It looks
-// only where a domain occurs, so a long text costs a substring search.
+// "go.xero.com." do, "evilxero.com" and "xero.com.evil.io" do not.
 func mentions(p *providers.Provider, lower string) bool {
 	for _, d := range p.Signals.Domains {
 		d = strings.ToLower(d)

@@ -7,13 +7,10 @@ package mailbox
 
 import "time"
 
-// MaxText is the most of a message's text a scan fetches: enough for any
-// approval notice, never a whole attachment.
-const MaxText = 64 << 10
-
 // Message is what a scan fetched of one e-mail: the header fields matching
-// needs and, for a forward or a reply (see NeedsText), at most MaxText bytes
-// of its text.
+// needs and its size. A scan never reads a message's text: a server keeps
+// the header fields in its index, while the text must come from the
+// message itself.
 type Message struct {
 	Folder      string
 	UIDValidity uint32
@@ -28,7 +25,6 @@ type Message struct {
 	// AuthResults holds the raw Authentication-Results header values in
 	// header order: the first is the one the receiving server added last.
 	AuthResults []string
-	Text        []byte // the start of the body, at most MaxText bytes; only if the scan needs it (WithTextFor)
 }
 
 // Checkpoint is where the last scan of one folder stopped. A changed

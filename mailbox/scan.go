@@ -22,39 +22,29 @@ import (
 // whole, in the background, while the messages of the one before are
 // handled (see fetcher): the server prepares the next batch while the
 // handler works, and a slow handler never stalls the connection (imapclient
-// times out a response it cannot finish reading). A message is at most
-// maxHeader+MaxText bytes, so the two batches in memory hold at most about
-// 50 MiB however large the folder.
+// times out a response it cannot finish reading).
 const fetchBatch = 1000
 
 // maxHeader bounds the header fields kept of one message. The five fields
-// fetched take a few kilobytes even with a long Authentication-Results chain.
+// fetched take a few kilobytes even with a long Authentication-Results
+// chain; with it, the batches in memory hold a few megabytes at most.
 const maxHeader = 64 << 10
 
 // headerFields are the only header fields a scan fetches.
 var headerFields = []string{"From", "Subject", "Date", "Message-ID", "Authentication-Results"}
 
 // fetchOptions asks for the UID, the size and the header fields above;
-// never the whole message. PEEK leaves the \Seen flag alone.
+// never the text. PEEK leaves the \Seen flag alone.
 var fetchOptions = &imap.FetchOptions{
 	UID:         true,
 	RFC822Size:  true,
 	BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: headerFields, Peek: true}},
 }
 
-// textOptions asks for the first MaxText bytes of the text, which a scan
-// fetches only for the messages whose verdict may depend on it (NeedsText):
-// reading every message's text from its file costs the server more than
-// all the header fields, which it keeps in its cache.
-var textOptions = &imap.FetchOptions{
-	UID:         true,
-	BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierText, Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: MaxText}}},
-}
-
 // ScanStats counts what a scan fetched.
 type ScanStats struct {
 	Messages int   // messages fetched
-	Bytes    int64 // bytes of header fields and text fetched
+	Bytes    int64 // bytes of header fields fetched
 }
 
 // HandlerError wraps the error a scan's handle function returned, so that a
@@ -79,9 +69,8 @@ func (e *HandlerError) Unwrap() error { return e.Err }
 // contains one of terms.Subject (case-insensitive substrings; zero Terms,
 // or terms.All, means every new message), searchWindow messages at a time,
 // and fetches what it finds in batches, each only the header fields
-// Message needs and at most MaxText bytes of text of the few that need it
-// (WithTextFor). The server searches and fetches ahead while handle works
-// through the last batch. When the folder's UIDVALIDITY differs from cp's, the server
+// Message needs, never the text. The server searches and fetches ahead
+// while handle works through the last batch. When the folder's UIDVALIDITY differs from cp's, the server
 // renumbered it and Scan starts again from the first message; callers that
 // key on Message.MessageID count nothing twice.
 //
@@ -383,9 +372,6 @@ func (c *Client) fetchWindow(w window, folder string, uidValidity uint32, f *fet
 	}
 	for i, batch := range batches {
 		msgs, err := readFetch(c.imap.Fetch(batch, fetchOptions), folder, uidValidity, &f.stats)
-		if err == nil {
-			err = c.fetchText(msgs, &f.stats)
-		}
 		b := fetched{msgs: msgs, step: "fetch", err: err}
 		if i == len(batches)-1 {
 			b.through, b.examined = w.last, w.size
@@ -406,33 +392,6 @@ func (f *fetcher) send(b fetched) bool {
 	case <-f.stop:
 		return false
 	}
-}
-
-// fetchText fetches the text of the messages that need it (WithTextFor),
-// in one UID FETCH.
-func (c *Client) fetchText(msgs []Message, stats *ScanStats) error {
-	var uids imap.UIDSet
-	at := make(map[uint32]int)
-	for i, m := range msgs {
-		if c.opts.needText(m) {
-			uids.AddNum(imap.UID(m.UID))
-			at[m.UID] = i
-		}
-	}
-	if len(uids) == 0 {
-		return nil
-	}
-	texts, err := readFetch(c.imap.Fetch(uids, textOptions), "", 0, &ScanStats{})
-	if err != nil {
-		return err
-	}
-	for _, t := range texts {
-		if i, ok := at[t.UID]; ok {
-			msgs[i].Text = t.Text
-			stats.Bytes += int64(len(t.Text))
-		}
-	}
-	return nil
 }
 
 // close stops the fetcher once the commands it sent are answered, so that
@@ -476,7 +435,7 @@ func readFetch(cmd *imapclient.FetchCommand, folder string, uidValidity uint32, 
 // readMessage reads one message's FETCH data and parses it. n counts the
 // literal bytes the server sent for it.
 func readMessage(data *imapclient.FetchMessageData) (m Message, n int64, err error) {
-	var header, text []byte
+	var header []byte
 	for {
 		item := data.Next()
 		if item == nil {
@@ -492,21 +451,12 @@ func readMessage(data *imapclient.FetchMessageData) (m Message, n int64, err err
 				continue // NIL: the server has no such section
 			}
 			n += item.Literal.Size()
-			switch item.Section.Specifier {
-			case imap.PartSpecifierHeader:
-				header, err = readAtMost(item.Literal, maxHeader)
-			case imap.PartSpecifierText:
-				text, err = readAtMost(item.Literal, MaxText)
-			}
-			if err != nil {
+			if header, err = readAtMost(item.Literal, maxHeader); err != nil {
 				return m, n, err
 			}
 		}
 	}
 	parseHeader(&m, header)
-	if len(text) > 0 {
-		m.Text = text
-	}
 	return m, n, nil
 }
 

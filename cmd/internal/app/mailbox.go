@@ -70,12 +70,6 @@ func (a *app) newMailRecorder(ctx context.Context) (*mailRecorder, error) {
 	return r, nil
 }
 
-// textOption has a scan fetch the text of just the messages whose verdict
-// may depend on it.
-func (r *mailRecorder) textOption() mailbox.Option {
-	return mailbox.WithTextFor(func(m mailbox.Message) bool { return mailbox.NeedsText(m, r.all) })
-}
-
 // messageKey is what makes a message the same message: its Message-ID, or
 // for the rare one without, a digest of its sender, date and subject.
 func messageKey(m mailbox.Message) string {

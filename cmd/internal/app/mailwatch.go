@@ -156,7 +156,7 @@ func (a *app) mailboxScan(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := []mailbox.Option{rec.textOption()}
+	var opts []mailbox.Option
 	if a.io.ErrTTY && !ctx.Bool(flgJSON) {
 		opts = append(opts, mailbox.WithProgress(a.progressBar()))
 	}
@@ -281,7 +281,7 @@ func (a *app) mailboxWatch(ctx *cli.Context) error {
 		Save: func(cp mailbox.Checkpoint) error {
 			return rec.store.SaveMailCheckpoint(ctx.Context, checklists.MailCheckpoint(cp))
 		},
-		Options: []mailbox.Option{rec.textOption(), mailbox.WithEvents(func(e mailbox.Event) {
+		Options: []mailbox.Option{mailbox.WithEvents(func(e mailbox.Event) {
 			health.event(e)
 			logf("%s", e)
 		})},
