@@ -70,9 +70,10 @@ func (e *HandlerError) Unwrap() error { return e.Err }
 // or terms.All, means every new message), searchWindow messages at a time,
 // and fetches what it finds in batches, each only the header fields
 // Message needs, never the text. The server searches and fetches ahead
-// while handle works through the last batch. When the folder's UIDVALIDITY differs from cp's, the server
-// renumbered it and Scan starts again from the first message; callers that
-// key on Message.MessageID count nothing twice.
+// while handle works through the last batch. When the folder's
+// UIDVALIDITY differs from cp's, the server renumbered it and Scan starts
+// again from the first message; callers that key on Message.MessageID
+// count nothing twice.
 //
 // The returned checkpoint has moved past every message handle accepted (it
 // returned nil) and every message the search skipped, never past one handle
@@ -339,9 +340,10 @@ func (c *Client) startFetcher(uids imap.UIDSet, terms Terms, folder string, uidV
 	return f
 }
 
-// searchWindows searches uids with terms, searchWindow messages at a
-// time (the option), and sends each window to out until stop is closed or a search
-// fails. Terms that select every message need no search.
+// searchWindows searches uids with terms, searchWindow messages at a time
+// (unless a test sets another size), and sends each window to out until
+// stop is closed or a search fails. Terms that select every message need
+// no search.
 func (c *Client) searchWindows(uids imap.UIDSet, terms Terms, out chan<- window, stop <-chan struct{}) {
 	defer close(out)
 	for set := range uidBatches(uids, c.opts.searchWindow) {
