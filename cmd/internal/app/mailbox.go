@@ -39,6 +39,12 @@ type advancedJSON struct {
 	Environment string `json:"environment"`
 	Step        string `json:"step"`
 	MessageID   string `json:"message_id"`
+	Status      string `json:"status"` // what the step is now: done, or blocked by a rejection
+}
+
+// String is the line scan and watch print for a step a message advanced.
+func (s advancedJSON) String() string {
+	return fmt.Sprintf("marked %s/%s/%s %s with <%s>", s.Provider, s.Environment, s.Step, s.Status, s.MessageID)
 }
 
 type reviewJSON struct {
@@ -118,7 +124,7 @@ func (r *mailRecorder) handle(ctx context.Context, m mailbox.Message) error {
 		return err // an error stops the scan at this message; a known message counts for nothing
 	}
 	for _, s := range steps {
-		r.advanced = append(r.advanced, advancedJSON{Provider: p.ID, Environment: s.Environment, Step: s.Step, MessageID: rec.MessageID})
+		r.advanced = append(r.advanced, advancedJSON{Provider: p.ID, Environment: s.Environment, Step: s.Step, MessageID: rec.MessageID, Status: string(s.Status)})
 	}
 	if rec.Status == checklists.MailReview {
 		r.review = append(r.review, reviewOf(rec))

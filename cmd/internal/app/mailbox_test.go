@@ -113,7 +113,7 @@ func TestMailboxScanDovecot(t *testing.T) {
 	if got.Fetched == 0 || len(got.Advanced) != 1 {
 		t.Fatalf("first scan = %+v, want one step advanced", got)
 	}
-	want := advancedJSON{Provider: "xero", Environment: "production", Step: "pass-certification", MessageID: "advance-certification-passed.xero@mail.example"}
+	want := advancedJSON{Provider: "xero", Environment: "production", Step: "pass-certification", MessageID: "advance-certification-passed.xero@mail.example", Status: "done"}
 	if got.Advanced[0] != want {
 		t.Errorf("advanced %+v, want %+v", got.Advanced[0], want)
 	}
@@ -152,6 +152,15 @@ func TestMailboxScanDovecot(t *testing.T) {
 	third := r.scan()
 	if third.Fetched != 1 || len(third.Advanced) != 2 { // verify-email is in both environments
 		t.Errorf("scan after one delivery = %+v, want 1 fetched and verify-email advanced in both environments", third)
+	}
+	// A rejection blocks the step it concerns, and says so.
+	srv.Deliver(t, sample(t, "xero", "advance-certification-declined"))
+	out := r.ok("", "mailbox", "scan")
+	if !strings.Contains(out, "marked xero/production/pass-certification blocked with <advance-certification-declined.xero@mail.example>") {
+		t.Errorf("scan of a rejection printed %q, want the step marked blocked", out)
+	}
+	if status, _ := r.stepStatus("xero", "production", "pass-certification"); status != "blocked" {
+		t.Errorf("pass-certification after the rejection = %s, want blocked", status)
 	}
 
 	// A person decides what waits.

@@ -187,7 +187,7 @@ func (a *app) mailboxScan(ctx *cli.Context) error {
 	}
 	a.printf("fetched %d new message(s) from %s\n", out.Fetched, strings.Join(mcfg.Folders, ", "))
 	for _, s := range out.Advanced {
-		a.printf("advanced %s/%s/%s with <%s>\n", s.Provider, s.Environment, s.Step, s.MessageID)
+		a.printf("%s\n", s)
 	}
 	if len(out.Review) > 0 {
 		a.printf("%d message(s) wait for review: acctsetup mailbox review\n", len(out.Review))
@@ -269,7 +269,7 @@ func (a *app) mailboxWatch(ctx *cli.Context) error {
 				return err
 			}
 			for _, s := range rec.advanced {
-				logf("advanced %s/%s/%s with <%s>", s.Provider, s.Environment, s.Step, s.MessageID)
+				logf("%s", s)
 			}
 			for _, r := range rec.review {
 				logf("for review: <%s> from %s: %s (acctsetup mailbox review)", r.MessageID, r.From, r.Reason)
