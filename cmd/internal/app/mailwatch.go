@@ -249,7 +249,7 @@ func (a *app) mailboxWatch(ctx *cli.Context) error {
 	if addr := ctx.String(flgHealth); addr != "" {
 		stop, err := health.serve(addr)
 		if err != nil {
-			return usageError(fmt.Errorf("--health %s: %w", addr, err))
+			return usageError(fmt.Errorf("--health %s: %w", addr, err), "give --health a free host:port to listen on, such as 127.0.0.1:8080")
 		}
 		defer stop()
 	}
