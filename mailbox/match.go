@@ -78,8 +78,9 @@ func Classify(m Message, ps []*providers.Provider, authservID string) Verdict {
 		})
 		return fromProvider(m, own[max(i, 0)], subject, relay, authservID)
 	}
+	from := senderBrands{domain: squash(domain), local: squash(local), name: squash(m.FromName)}
 	for _, p := range speakers {
-		if reason := lookalike(p, m.FromName, local, domain, sender); reason != "" {
+		if reason := lookalike(p, m.FromName, domain, sender, from); reason != "" {
 			return review(p, subject, reason)
 		}
 	}
@@ -88,8 +89,9 @@ func Classify(m Message, ps []*providers.Provider, authservID string) Verdict {
 			return review(p, subject, fmt.Sprintf("%s, not sent by %s", relay.by(sender), p.Name))
 		}
 	}
+	stripped := squash(subject)
 	for _, p := range speakers {
-		if !namesBrand(p, subject) {
+		if !stripped.names(p) {
 			continue // cheaper than the rules, and most subjects name no brand
 		}
 		if _, ok := p.Signals.Classify(subject); ok {
@@ -127,9 +129,9 @@ func fromProvider(m Message, p *providers.Provider, subject string, relay relay,
 // domain or brand its subject names, else the first with a rule that its
 // stripped subject matches; nil when there is none.
 func relayed(ps []*providers.Provider, subject, stripped string) *providers.Provider {
-	lower := strings.ToLower(subject)
+	lower, squashed := strings.ToLower(subject), squash(subject)
 	for _, p := range ps {
-		if mentions(p, lower) || namesBrand(p, subject) {
+		if mentions(p, lower) || squashed.names(p) {
 			return p
 		}
 	}
@@ -147,39 +149,43 @@ func review(p *providers.Provider, subject, reason string) Verdict {
 	return Verdict{Provider: p.ID, Signal: sig, Reason: reason}
 }
 
+// senderBrands is a sender's domain, local part and display name, each
+// squashed once for the brand checks of every provider.
+type senderBrands struct{ domain, local, name squashed }
+
 // lookalike says why a sender outside the provider's domains looks like
-// the provider, or returns "".
-func lookalike(p *providers.Provider, name, local, domain, sender string) string {
-	for _, b := range p.Brands() {
-		switch {
-		case strings.Contains(squash(domain), b):
-			return fmt.Sprintf("sender domain look-alike %s is not a %s domain", printable(domain), p.Name)
-		case strings.Contains(squash(local), b):
-			return fmt.Sprintf("sender address %s names %s but is not from a %s domain", sender, p.Name, p.Name)
-		case strings.Contains(squash(name), b):
-			return fmt.Sprintf("sender name %q names %s but %s is not from a %s domain", name, p.Name, sender, p.Name)
-		}
+// the provider, or returns "". name and domain are the sender's as written.
+func lookalike(p *providers.Provider, name, domain, sender string, from senderBrands) string {
+	switch {
+	case from.domain.names(p):
+		return fmt.Sprintf("sender domain look-alike %s is not a %s domain", printable(domain), p.Name)
+	case from.local.names(p):
+		return fmt.Sprintf("sender address %s names %s but is not from a %s domain", sender, p.Name, p.Name)
+	case from.name.names(p):
+		return fmt.Sprintf("sender name %q names %s but %s is not from a %s domain", name, p.Name, sender, p.Name)
 	}
 	return ""
 }
 
-// namesBrand reports whether text holds one of the provider's brand words.
-func namesBrand(p *providers.Provider, text string) bool {
-	s := squash(text)
-	return slices.ContainsFunc(p.Brands(), func(b string) bool { return strings.Contains(s, b) })
-}
+// squashed is text lower-cased without the separators a look-alike puts
+// inside a brand ("x-e-r-o", "Quick.Books"). Spaces stay, so that words are
+// not run together ("Max Eros" does not name Xero).
+type squashed string
 
-// squash lower-cases s and drops the separators a look-alike puts inside a
-// brand ("x-e-r-o", "Quick.Books"). Spaces stay, so that words are not run
-// together ("Max Eros" does not name Xero).
-func squash(s string) string {
-	return strings.Map(func(r rune) rune {
+// squash returns s squashed.
+func squash(s string) squashed {
+	return squashed(strings.Map(func(r rune) rune {
 		switch r {
 		case '-', '_', '.', '+':
 			return -1
 		}
 		return r
-	}, strings.ToLower(s))
+	}, strings.ToLower(s)))
+}
+
+// names reports whether the text holds one of the provider's brand words.
+func (s squashed) names(p *providers.Provider) bool {
+	return slices.ContainsFunc(p.Brands(), func(b string) bool { return strings.Contains(string(s), b) })
 }
 
 // splitAddress splits an address at its last "@". Without one, the whole
@@ -220,6 +226,9 @@ var forwardPrefixes = []string{"fw", "fwd", "wg", "tr", "rv", "enc", "vs", "vb",
 // stripRelay removes a subject's forward and reply prefixes. relay is what
 // the outermost one makes of the message, "" when there is none.
 func stripRelay(subject string) (rest string, r relay) {
+	if !strings.Contains(subject, ":") { // every prefix ends in one
+		return strings.TrimSpace(subject), ""
+	}
 	rest = subject
 	for {
 		m := relayPrefix.FindStringSubmatchIndex(rest)
