@@ -184,11 +184,23 @@ func (c *Client) newMessages(start imap.UID) (imap.UIDSet, error) {
 
 // search returns the UIDs criteria select, in ascending order.
 func (c *Client) search(criteria *imap.SearchCriteria) (imap.UIDSet, error) {
+	return uidsFound(c.startSearch(criteria))
+}
+
+// startSearch sends a UID SEARCH for criteria; uidsFound waits for its
+// answer.
+func (c *Client) startSearch(criteria *imap.SearchCriteria) *imapclient.SearchCommand {
 	var opts *imap.SearchOptions
 	if c.imap.Caps().Has(imap.CapESearch) {
 		opts = &imap.SearchOptions{ReturnAll: true} // a compact set, not one number per message
 	}
-	data, err := c.imap.UIDSearch(criteria, opts).Wait()
+	return c.imap.UIDSearch(criteria, opts)
+}
+
+// uidsFound waits for a search's answer and returns the UIDs it found, in
+// ascending order.
+func uidsFound(cmd *imapclient.SearchCommand) (imap.UIDSet, error) {
+	data, err := cmd.Wait()
 	if err != nil {
 		return nil, err
 	}
@@ -281,22 +293,33 @@ func uidBatches(set imap.UIDSet, n int) func(yield func(imap.UIDSet) bool) {
 // all of it (and show no progress).
 const searchWindow = 5000
 
-// fetcher reads a scan's messages in the background, in two goroutines. The
-// searcher runs the search window by window, a window ahead; the fetcher
-// fetches what each window found, in UID FETCH commands of at most
-// fetchBatch messages, one after the other, and hands each batch on whole.
-// So the server always has a search or a fetch to work on while the scan
-// handles the last batch, and a slow handler never stalls the connection
-// (imapclient times out a response it cannot finish reading). One FETCH at
-// a time keeps this simple: Dovecot runs pipelined FETCH commands in
-// parallel and may send one's messages before it has ended the one before,
-// so each would need its own reader.
+// searchDepth is how many window searches a scan keeps in flight on a
+// server with ESEARCH (RFC 4731), whose answers carry their command's tag,
+// so that a distant server's round trips overlap. Without ESEARCH it asks
+// one at a time: untagged SEARCH answers could not be told apart.
+const searchDepth = 4
+
+// fetcher reads a scan's messages in the background, in three goroutines.
+// The searcher runs the search window by window, ahead of the rest; the
+// dispatcher sends a UID FETCH of at most fetchBatch messages for what each
+// window found, up to fetchDepth of them in flight, each read whole by a
+// goroutine of its own; the collector hands the batches on in order. So the
+// server always has a search or a fetch to work on while the scan handles
+// the last batch, a distant server's round trips overlap, and a slow
+// handler never stalls the connection (imapclient times out a response it
+// cannot finish reading). Each FETCH needs its own reader: Dovecot runs
+// pipelined FETCH commands in parallel and may send one's messages before
+// it has ended the one before.
 type fetcher struct {
 	batches chan fetched // each batch read whole, in UID order
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	stats   ScanStats // what the fetcher fetched; read once wg is done
 }
+
+// fetchDepth is how many UID FETCH commands a scan keeps in flight. Their
+// batches are the scan's memory: a few megabytes of header fields.
+const fetchDepth = 3
 
 // fetched is one batch's messages, or the error that ended the fetcher.
 type fetched struct {
@@ -319,41 +342,67 @@ type window struct {
 	err   error
 }
 
+// pending is a batch on its way: done is closed once b is read whole.
+type pending struct {
+	done  chan struct{}
+	b     fetched
+	stats ScanStats
+}
+
 // startFetcher starts searching uids, the folder's messages from the
 // checkpoint on, with terms, and fetching what the search finds.
 func (c *Client) startFetcher(uids imap.UIDSet, terms Terms, folder string, uidValidity uint32) *fetcher {
 	f := &fetcher{batches: make(chan fetched), stop: make(chan struct{})}
-	windows := make(chan window, 1) // the searcher may be one window ahead, and searching the next
+	windows := make(chan window, 1) // one searched window may wait for the dispatcher
+	// A slot is taken before a batch is dispatched and given back once
+	// the collector is done with it, so at most fetchDepth batches are in
+	// flight and the queue between the two never blocks.
+	slots := make(chan struct{}, fetchDepth)
+	queue := make(chan *pending, fetchDepth)
 	f.wg.Go(func() { c.searchWindows(uids, terms, windows, f.stop) })
-	f.wg.Go(func() {
-		defer close(f.batches)
-		for w := range windows {
-			if w.err != nil {
-				f.send(fetched{step: "search", err: w.err})
-				return
-			}
-			if !c.fetchWindow(w, folder, uidValidity, f) {
-				return
-			}
-		}
-	})
+	f.wg.Go(func() { c.dispatch(windows, folder, uidValidity, queue, slots, f.stop) })
+	f.wg.Go(func() { f.collect(queue, slots) })
 	return f
 }
 
 // searchWindows searches uids with terms, searchWindow messages at a time
 // (unless a test sets another size), and sends each window to out until
 // stop is closed or a search fails. Terms that select every message need
-// no search.
+// no search. Before it returns, every search it sent has been answered, so
+// that the connection is idle again.
 func (c *Client) searchWindows(uids imap.UIDSet, terms Terms, out chan<- window, stop <-chan struct{}) {
 	defer close(out)
-	for set := range uidBatches(uids, c.opts.searchWindow) {
-		w := window{last: lastUID(set), size: uidCount(set), found: set}
-		if !terms.selectsAll() {
-			// The window's range holds no message outside set: every UID
-			// in it at or after the checkpoint is in uids.
-			span := imap.UIDSet{{Start: set[0].Start, Stop: w.last}}
-			w.found, w.err = c.search(searchCriteria(span, terms))
+	sets := slices.Collect(uidBatches(uids, c.opts.searchWindow))
+	searches := make([]*imapclient.SearchCommand, len(sets)) // sent, not yet read
+	defer func() {
+		for _, s := range searches {
+			if s != nil {
+				s.Wait()
+			}
 		}
+	}()
+	depth := 1
+	if c.imap.Caps().Has(imap.CapESearch) {
+		depth = searchDepth
+	}
+	ask := func(i int) {
+		if i < len(sets) && !terms.selectsAll() {
+			// The window's range holds no message outside its set: every
+			// UID in it at or after the checkpoint is in uids.
+			span := imap.UIDSet{{Start: sets[i][0].Start, Stop: lastUID(sets[i])}}
+			searches[i] = c.startSearch(searchCriteria(span, terms))
+		}
+	}
+	for i := range depth {
+		ask(i)
+	}
+	for i, set := range sets {
+		w := window{last: lastUID(set), size: uidCount(set), found: set}
+		if searches[i] != nil {
+			w.found, w.err = uidsFound(searches[i])
+			searches[i] = nil
+		}
+		ask(i + depth)
 		select {
 		case out <- w:
 		case <-stop:
@@ -365,34 +414,77 @@ func (c *Client) searchWindows(uids imap.UIDSet, terms Terms, out chan<- window,
 	}
 }
 
-// fetchWindow fetches what the search found in w, batch by batch, and sends
-// each batch to the scan. It reports false when the fetcher must stop.
-func (c *Client) fetchWindow(w window, folder string, uidValidity uint32, f *fetcher) bool {
-	batches := slices.Collect(uidBatches(w.found, fetchBatch))
-	if len(batches) == 0 {
-		return f.send(fetched{through: w.last, examined: w.size})
-	}
-	for i, batch := range batches {
-		msgs, err := readFetch(c.imap.Fetch(batch, fetchOptions), folder, uidValidity, &f.stats)
-		b := fetched{msgs: msgs, step: "fetch", err: err}
-		if i == len(batches)-1 {
-			b.through, b.examined = w.last, w.size
-		}
-		if !f.send(b) || err != nil {
+// dispatch sends a UID FETCH for each batch of what every window found,
+// each taking a slot, and queues them in order, until the windows end, one
+// fails, or stop is closed. A window where the search found nothing, or
+// whose search failed, is queued as a batch that is already read.
+func (c *Client) dispatch(windows <-chan window, folder string, uidValidity uint32, queue chan<- *pending, slots chan struct{}, stop <-chan struct{}) {
+	defer close(queue)
+	take := func() bool {
+		select {
+		case slots <- struct{}{}:
+			return true
+		case <-stop:
 			return false
 		}
 	}
-	return true
+	ready := func(b fetched) *pending {
+		p := &pending{done: make(chan struct{}), b: b}
+		close(p.done)
+		return p
+	}
+	for w := range windows {
+		if w.err != nil {
+			if take() {
+				queue <- ready(fetched{step: "search", err: w.err})
+			}
+			return
+		}
+		batches := slices.Collect(uidBatches(w.found, fetchBatch))
+		if len(batches) == 0 {
+			if !take() {
+				return
+			}
+			queue <- ready(fetched{through: w.last, examined: w.size})
+		}
+		for i, batch := range batches {
+			if !take() {
+				return
+			}
+			p := &pending{done: make(chan struct{}), b: fetched{step: "fetch"}}
+			if i == len(batches)-1 {
+				p.b.through, p.b.examined = w.last, w.size
+			}
+			cmd := c.imap.Fetch(batch, fetchOptions)
+			go func() {
+				defer close(p.done)
+				p.b.msgs, p.b.err = readFetch(cmd, folder, uidValidity, &p.stats)
+			}()
+			queue <- p
+		}
+	}
 }
 
-// send hands a batch to the scan. It reports false when the scan has
-// stopped.
-func (f *fetcher) send(b fetched) bool {
-	select {
-	case f.batches <- b:
-		return true
-	case <-f.stop:
-		return false
+// collect hands the queued batches to the scan in order, each once it is
+// read whole, and gives their slots back. After an error, or once the scan
+// has stopped, it only waits for the rest, so that the connection is idle
+// when the fetcher is done.
+func (f *fetcher) collect(queue <-chan *pending, slots <-chan struct{}) {
+	defer close(f.batches)
+	handing := true
+	for p := range queue {
+		<-p.done
+		f.stats.Messages += p.stats.Messages
+		f.stats.Bytes += p.stats.Bytes
+		if handing {
+			select {
+			case f.batches <- p.b:
+				handing = p.b.err == nil
+			case <-f.stop:
+				handing = false
+			}
+		}
+		<-slots
 	}
 }
 

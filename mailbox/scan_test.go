@@ -341,13 +341,23 @@ func withSearchWindow(n int) Option {
 }
 
 // TestScanWindows checks a scan that searches the folder in several
-// windows: it handles what each window's search found, in UID order, skips
-// windows where the search found nothing, and fetches nothing else.
+// windows, some searches in flight at once: it handles what each window's
+// search found, in UID order, skips windows where the search found
+// nothing, and fetches nothing else. A handler error in the middle leaves
+// the connection ready for the next scan.
 func TestScanWindows(t *testing.T) {
 	t.Parallel()
 	forEachServer(t, func(t *testing.T, srv testServer) {
 		deliverAll(t, srv, "approved 1", "noise", "noise", "noise", "approved 2", "approved 3", "noise")
 		c := dialServer(t, srv, withSearchWindow(2))
+		_, _, err := c.Scan(context.Background(), Checkpoint{Folder: "INBOX"}, Terms{Subject: []string{"approved"}}, func(m Message) error {
+			return errors.New("refused")
+		})
+		var herr *HandlerError
+		if !errors.As(err, &herr) {
+			t.Fatalf("Scan error = %v, want a *HandlerError", err)
+		}
+
 		cp, got, stats := scanAll(t, c, Checkpoint{Folder: "INBOX"}, "approved")
 		wantSubjects(t, "windowed scan", got, "approved 1", "approved 2", "approved 3")
 		if stats.Messages != 3 {
