@@ -38,9 +38,10 @@ import (
 // and RFC822.SIZE; a scan fetches text only for the few messages that need
 // it), which splits a scan's time between Dovecot and the client. "terms" searches with the
 // built-in providers' SearchTerms, as the CLI does; "all" fetches every
-// message (Terms.All), to show what narrowing saves. A first scan reports
-// its time over the floor's as "x-floor" and over floor-fetch's as
-// "x-floor-fetch".
+// message (Terms.All), to show what narrowing saves; "terms-rtt40ms" is
+// "terms" through a proxy that delays everything by 20 ms each way, as a
+// distant server would. A first scan reports its time over the floor's as
+// "x-floor" and over floor-fetch's as "x-floor-fetch".
 //
 // Every operation dials, logs in, works and logs out. Before timing, each
 // runs once untimed, so that Dovecot's index and cache hold what it reads.
@@ -49,9 +50,11 @@ func BenchmarkScan(b *testing.B) {
 	narrowing := []struct {
 		name  string
 		terms Terms
+		delay time.Duration // each way, between the clients and Dovecot
 	}{
-		{"terms", SearchTerms(ps)},
-		{"all", Terms{All: true}},
+		{"terms", SearchTerms(ps), 0},
+		{"all", Terms{All: true}, 0},
+		{"terms-rtt40ms", SearchTerms(ps), 20 * time.Millisecond},
 	}
 	for _, size := range []struct {
 		name string
@@ -61,6 +64,7 @@ func BenchmarkScan(b *testing.B) {
 			mb := newBenchMailbox(b, size.n, ps)
 			for _, nw := range narrowing {
 				b.Run(nw.name, func(b *testing.B) {
+					mb := mb.behind(b, nw.delay)
 					var floor, floorSame time.Duration // per operation
 					b.Run("floor", func(b *testing.B) {
 						floor = measure(b, func() opResult { return mb.floor(b, nw.terms, floorFetch) })
@@ -164,6 +168,89 @@ type benchMailbox struct {
 	advance int // messages Classify must let advance a step
 	review  int // messages Classify must leave for review
 	next    int // the next message to deliver, after the first n
+	port    int // where clients connect, when not Dovecot's own port (behind)
+}
+
+// config is the configuration clients connect with.
+func (mb *benchMailbox) config() Config {
+	cfg := mb.srv.config()
+	if mb.port != 0 {
+		cfg.Port = mb.port
+	}
+	return cfg
+}
+
+// behind returns mb as clients see it through a proxy that delays
+// everything by delay each way, or mb itself for no delay.
+func (mb *benchMailbox) behind(b *testing.B, delay time.Duration) *benchMailbox {
+	if delay == 0 {
+		return mb
+	}
+	far := *mb
+	far.port = delayProxy(b, net.JoinHostPort(mb.srv.Host, strconv.Itoa(mb.srv.Port)), delay)
+	return &far
+}
+
+// delayProxy listens on a loopback port, which it returns, and forwards
+// every connection to target, each chunk delivered delay after it was
+// read, in order, either way: a link with a round trip of twice delay
+// and no limit on bandwidth. It stops when b ends.
+func delayProxy(b *testing.B, target string, delay time.Duration) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var conns sync.WaitGroup
+	b.Cleanup(func() {
+		ln.Close()
+		conns.Wait()
+	})
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			conns.Go(func() { delayed(server, client, delay) })
+			conns.Go(func() { delayed(client, server, delay) })
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// delayed copies src to dst, each chunk delay after it was read, and
+// closes dst when src ends.
+func delayed(dst, src net.Conn, delay time.Duration) {
+	type chunk struct {
+		due  time.Time
+		data []byte
+	}
+	chunks := make(chan chunk, 1<<16)
+	go func() {
+		defer dst.Close()
+		for c := range chunks {
+			time.Sleep(time.Until(c.due))
+			if _, err := dst.Write(c.data); err != nil {
+				return
+			}
+		}
+	}()
+	defer close(chunks)
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			chunks <- chunk{time.Now().Add(delay), bytes.Clone(buf[:n])}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // newBenchMailbox starts Dovecot, delivers the n messages and has Dovecot
@@ -229,7 +316,7 @@ func (mb *benchMailbox) scan(b *testing.B, cp Checkpoint, terms Terms) (Checkpoi
 	b.Helper()
 	var res opResult
 	counter := &countingDial{}
-	c, err := Dial(context.Background(), mb.srv.config(), mb.srv.password(), counter.option())
+	c, err := Dial(context.Background(), mb.config(), mb.srv.password(), counter.option())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -280,7 +367,7 @@ var floorFetch = &imap.FetchOptions{
 // imapclient directly, none of Scan's code but the search criteria.
 func (mb *benchMailbox) floor(b *testing.B, terms Terms, opts *imap.FetchOptions) opResult {
 	b.Helper()
-	cfg := mb.srv.config()
+	cfg := mb.config()
 	conn, err := net.Dial("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		b.Fatal(err)
@@ -360,7 +447,7 @@ func (mb *benchMailbox) watchLatency(b *testing.B, opts []Option, pause func() t
 	var once atomic.Bool
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Watcher{
-		Config: mb.srv.config(),
+		Config: mb.config(),
 		Secret: func(context.Context) (string, error) { return mb.srv.password(), nil },
 		Terms:  terms,
 		Handle: func(m Message) error {
