@@ -129,9 +129,9 @@ func fromProvider(m Message, p *providers.Provider, subject string, relay relay,
 // domain or brand its subject names, else the first with a rule that its
 // stripped subject matches; nil when there is none.
 func relayed(ps []*providers.Provider, subject, stripped string) *providers.Provider {
-	lower, squashed := strings.ToLower(subject), squash(subject)
+	lower, brands := strings.ToLower(subject), squash(subject)
 	for _, p := range ps {
-		if mentions(p, lower) || squashed.names(p) {
+		if mentions(p, lower) || brands.names(p) {
 			return p
 		}
 	}
