@@ -34,10 +34,10 @@ import (
 // messages (see benchMail), and a rescan with nothing new. Each runs beside
 // the floor: a minimal client that does the same search and fetches only the
 // same header fields of the same messages. "floor-fetch" is that client
-// asking for exactly what a scan's header UID FETCH asks (the header fields
-// and RFC822.SIZE; a scan fetches text only for the few messages that need
-// it), which splits a scan's time between Dovecot and the client. "terms" searches with the
-// built-in providers' SearchTerms, as the CLI does; "all" fetches every
+// asking for exactly what a scan's UID FETCH asks (the header fields and
+// RFC822.SIZE), which splits a scan's time between Dovecot and the client.
+// "terms" searches with the built-in providers' SearchTerms, as the CLI
+// does; "all" fetches every
 // message (Terms.All), to show what narrowing saves; "terms-rtt40ms" is
 // "terms" through a proxy that delays everything by 20 ms each way, as a
 // distant server would. A first scan reports its time over the floor's as
