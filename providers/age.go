@@ -31,16 +31,23 @@ func ParseAge(s string) (Age, error) {
 func (a Age) IsZero() bool { return a.n == 0 }
 
 // After returns the time a value set at t reaches this age.
-func (a Age) After(t time.Time) time.Time {
+func (a Age) After(t time.Time) time.Time { return a.shift(t, 1) }
+
+// Before returns the time this long before t.
+func (a Age) Before(t time.Time) time.Time { return a.shift(t, -1) }
+
+// shift moves t by the age, forwards (sign 1) or backwards (sign -1).
+func (a Age) shift(t time.Time, sign int) time.Time {
+	n := sign * a.n
 	switch a.unit {
 	case "d":
-		return t.AddDate(0, 0, a.n)
+		return t.AddDate(0, 0, n)
 	case "w":
-		return t.AddDate(0, 0, 7*a.n)
+		return t.AddDate(0, 0, 7*n)
 	case "mo":
-		return t.AddDate(0, a.n, 0)
+		return t.AddDate(0, n, 0)
 	case "y":
-		return t.AddDate(a.n, 0, 0)
+		return t.AddDate(n, 0, 0)
 	}
 	return t
 }

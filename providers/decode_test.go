@@ -384,6 +384,52 @@ func TestDecodeErrors(t *testing.T) {
 			wantErr: "examplebooks.toml: environments: is required\nexamplebooks.toml: steps: is required",
 		},
 		{
+			name:    "step source not https",
+			edits:   []string{"instructions = \"Create it.\"\n", "instructions = \"Create it.\"\nsource = \"http://docs.example.com/setup\"\n"},
+			wantErr: `examplebooks.toml:18: steps[0].source: must be an https:// URL or "unverified", not "http://docs.example.com/setup"`,
+		},
+		{
+			name:    "unverified step without a note",
+			edits:   []string{"instructions = \"Store them.\"\n", "instructions = \"Store them.\"\nsource = \"unverified\"\n"},
+			wantErr: `examplebooks.toml:19: steps[1].source_note: a source of "unverified" needs a note saying why no page documents it`,
+		},
+		{
+			name:    "credential source not a URL",
+			edits:   []string{"rule = \"token,min=16\"\n", "rule = \"token,min=16\"\nsource = \"Codat's guide\"\n"},
+			wantErr: `examplebooks.toml:39: credentials[0].source: must be an https:// URL or "unverified", not "Codat's guide"`,
+		},
+		{
+			name: "redirect source not https",
+			edits: []string{"name = \"sandbox\"\n", "name = \"sandbox\"\nredirect_source = \"ftp://example.com\"\n"},
+			wantErr: `examplebooks.toml:7: environments[0].redirect_source: must be an https:// URL or "unverified", not "ftp://example.com"`,
+		},
+		{
+			name:    "obligation with neither every nor due",
+			edits:   []string{"[signals]\n", "[[calendar]]\nid = \"renew\"\ntitle = \"Renew\"\ninstructions = \"Renew it.\"\n\n[signals]\n"},
+			wantErr: `examplebooks.toml:40: calendar[0]: obligation "renew" needs every (it recurs), due (a date) or both`,
+		},
+		{
+			name:    "recurring obligation with no start",
+			edits:   []string{"[signals]\n", "[[calendar]]\nid = \"renew\"\ntitle = \"Renew\"\ninstructions = \"Renew it.\"\nevery = \"12mo\"\n\n[signals]\n"},
+			wantErr: `examplebooks.toml:44: calendar[0].every: obligation "renew" recurs but nothing starts its clock: add after (a step) or due (a first date)`,
+		},
+		{
+			name: "obligation after an unknown step, with a bad date",
+			edits: []string{"[signals]\n", "[[calendar]]\nid = \"renew\"\ntitle = \"Renew\"\ninstructions = \"Renew it.\"\nevery = \"12mo\"\nafter = \"go-lve\"\ndue = \"2027-13-01\"\n\n[signals]\n"},
+			wantErr: "examplebooks.toml:46: calendar[0].due: must be a date like 2027-09-30, not \"2027-13-01\"\n" +
+				`examplebooks.toml:45: calendar[0].after: obligation "renew" starts after unknown step "go-lve"`,
+		},
+		{
+			name: "obligation after a production-only step applies to sandbox too",
+			edits: []string{"[signals]\n", "[[calendar]]\nid = \"renew\"\ntitle = \"Renew\"\ninstructions = \"Renew it.\"\nevery = \"12mo\"\nafter = \"go-live\"\n\n[signals]\n"},
+			wantErr: `examplebooks.toml:45: calendar[0].after: obligation "renew" starts after "go-live", which is not a step of the sandbox environment`,
+		},
+		{
+			name: "obligation that names a step but does not recur",
+			edits: []string{"[signals]\n", "[[calendar]]\nid = \"renew\"\ntitle = \"Renew\"\ninstructions = \"Renew it.\"\ndue = \"2027-01-31\"\nafter = \"go-live\"\nenvironments = [\"production\"]\n\n[signals]\n"},
+			wantErr: `examplebooks.toml:45: calendar[0].after: obligation "renew" names a step to start its clock but does not recur: add every`,
+		},
+		{
 			// Every problem is reported, in order, not just the first.
 			name: "several problems at once",
 			edits: []string{

@@ -68,10 +68,15 @@ type Provider struct {
 	Steps         []Step        `toml:"steps" validate:"required_if=Retired false,dive"`
 	Credentials   []Credential  `toml:"credentials" validate:"dive"`
 	Questionnaire []Question    `toml:"questionnaire" validate:"dive"`
+	Calendar      []Obligation  `toml:"calendar" validate:"dive"`
 	Signals       Signals       `toml:"signals"`
 	Limits        []string      `toml:"limits"`
 	Sources       []string      `toml:"sources" validate:"dive,https_url"`
 }
+
+// Unverified is the Source of a fact no public page documents; its
+// SourceNote says why, and check reports such steps as info.
+const Unverified = "unverified"
 
 // Environment is one of sandbox or production with what it must register.
 type Environment struct {
@@ -81,6 +86,10 @@ type Environment struct {
 	RedirectURIs []string `toml:"redirect_uris" validate:"dive,https_url"`
 	// Note explains what the environment means for this provider.
 	Note string `toml:"note"`
+	// RedirectSource is the page that documents the redirect URIs (an
+	// https URL, or "unverified" with RedirectSourceNote saying why).
+	RedirectSource     string `toml:"redirect_source"`
+	RedirectSourceNote string `toml:"redirect_source_note"`
 }
 
 // Step is one thing to do, in order. IDs are stable kebab-case keys stored in
@@ -96,7 +105,14 @@ type Step struct {
 	Credentials []string `toml:"credentials" validate:"required_if=Kind credential"`
 	// Environments limits the step to some environments; empty means all.
 	Environments []string `toml:"environments" validate:"dive,oneof=sandbox production"`
+	// Source is the page that documents the step (an https URL), or
+	// "unverified" when none does; SourceNote then says why.
+	Source     string `toml:"source"`
+	SourceNote string `toml:"source_note"`
 }
+
+// Unverified reports whether no documented source backs the step.
+func (s Step) Unverified() bool { return s.Source == Unverified }
 
 // AppliesTo reports whether the step belongs to the environment's checklist.
 func (s Step) AppliesTo(env string) bool {
@@ -124,6 +140,10 @@ type Credential struct {
 	Environments []string `toml:"environments" validate:"dive,oneof=sandbox production"`
 	// Note tells where the value is found in the portal.
 	Note string `toml:"note"`
+	// Source is the page that documents the field and what its rule rests
+	// on (an https URL), or "unverified" with SourceNote saying why.
+	Source     string `toml:"source"`
+	SourceNote string `toml:"source_note"`
 }
 
 // AppliesTo reports whether the credential exists in the environment.

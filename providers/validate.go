@@ -42,10 +42,7 @@ var validate = sync.OnceValue(func() *validator.Validate {
 	must("providerid", matches(providerIDPattern))
 	must("stepid", matches(stepIDPattern))
 	must("fieldname", matches(fieldNamePattern))
-	must("https_url", func(fl validator.FieldLevel) bool {
-		u, err := url.Parse(fl.Field().String())
-		return err == nil && u.Scheme == "https" && u.Host != ""
-	})
+	must("https_url", func(fl validator.FieldLevel) bool { return isHTTPSURL(fl.Field().String()) })
 	// token: printable, no white space, no control characters. Codat warns
 	// that keys must not contain spaces; no provider issues keys with them.
 	must("token", func(fl validator.FieldLevel) bool {
@@ -98,6 +95,8 @@ func (p *Provider) validate(file string, loc tomlfile.Locator) error {
 	p.validateCredentials(add)
 	p.validateQuestionnaire(add)
 	p.validateSignals(add)
+	p.validateCalendar(add)
+	p.validateSources(add)
 	return errors.Join(errs...)
 }
 
@@ -301,6 +300,75 @@ func (p *Provider) validateSignals(add addFunc) {
 	}
 }
 
+func (p *Provider) validateCalendar(add addFunc) {
+	seen := map[string]bool{}
+	for i, o := range p.Calendar {
+		field := fmt.Sprintf("calendar[%d]", i)
+		if seen[o.ID] {
+			add(field+".id", "obligation %q is declared twice", o.ID)
+		}
+		seen[o.ID] = true
+		switch {
+		case o.Every.IsZero() && o.Due == "":
+			add(field, "obligation %q needs every (it recurs), due (a date) or both", o.ID)
+		case !o.Every.IsZero() && o.After == "" && o.Due == "":
+			add(field+".every", "obligation %q recurs but nothing starts its clock: add after (a step) or due (a first date)", o.ID)
+		case o.Every.IsZero() && o.After != "":
+			add(field+".after", "obligation %q names a step to start its clock but does not recur: add every", o.ID)
+		}
+		for _, env := range o.Environments {
+			if _, ok := p.Environment(env); !ok {
+				add(field+".environments", "environment %q is not declared by the provider", env)
+			}
+		}
+		if o.After == "" {
+			continue
+		}
+		s, ok := p.Step(o.After)
+		if !ok {
+			add(field+".after", "obligation %q starts after unknown step %q", o.ID, o.After)
+			continue
+		}
+		for _, env := range p.EnvironmentNames() {
+			if o.AppliesTo(env) && !s.AppliesTo(env) {
+				add(field+".after", "obligation %q starts after %q, which is not a step of the %s environment", o.ID, o.After, env)
+			}
+		}
+	}
+}
+
+// validateSources checks every source given: an https URL, or "unverified"
+// with a note saying why. Built-in descriptors give one for every step,
+// credential, redirect URI and obligation (a test holds them to it);
+// a team's own descriptors may leave them out.
+func (p *Provider) validateSources(add addFunc) {
+	check := func(field, source, note string) {
+		switch {
+		case source == Unverified && strings.TrimSpace(note) == "":
+			add(field+"_note", "a source of %q needs a note saying why no page documents it", Unverified)
+		case source != "" && source != Unverified && !isHTTPSURL(source):
+			add(field, "must be an https:// URL or %q, not %q", Unverified, source)
+		}
+	}
+	for i, e := range p.Environments {
+		check(fmt.Sprintf("environments[%d].redirect_source", i), e.RedirectSource, e.RedirectSourceNote)
+	}
+	for i, s := range p.Steps {
+		check(fmt.Sprintf("steps[%d].source", i), s.Source, s.SourceNote)
+	}
+	for i, c := range p.Credentials {
+		check(fmt.Sprintf("credentials[%d].source", i), c.Source, c.SourceNote)
+	}
+	for i, o := range p.Calendar {
+		check(fmt.Sprintf("calendar[%d].source", i), o.Source, o.SourceNote)
+	}
+}
+
+func isHTTPSURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != ""
+}
+
 // describeTag turns a failed struct tag into a sentence.
 func describeTag(fe validator.FieldError) string {
 	switch fe.Tag() {
@@ -318,6 +386,8 @@ func describeTag(fe validator.FieldError) string {
 		return fmt.Sprintf("must be lower-case snake_case (like client_id), not %q", fe.Value())
 	case "fqdn":
 		return fmt.Sprintf("must be a domain name, not %q", fe.Value())
+	case "datetime":
+		return fmt.Sprintf("must be a date like 2027-09-30, not %q", fe.Value())
 	}
 	return fmt.Sprintf("fails %q", fe.Tag())
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/acctsetup/acctsetup/checklists"
 	"github.com/acctsetup/acctsetup/checklists/readiness"
 	"github.com/acctsetup/acctsetup/providers"
-	"github.com/acctsetup/acctsetup/providers/xero"
 )
 
 // acmeTOML is a small provider: an action, a credential step (two fields,
@@ -608,7 +607,11 @@ func TestEvaluateProgress(t *testing.T) {
 // the same Codat callback, so registering it in both is not a finding.
 func TestXeroSharedRedirectIsExpected(t *testing.T) {
 	t.Parallel()
-	p, err := xero.New()
+	reg, err := providers.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := reg.Lookup("xero")
 	if err != nil {
 		t.Fatal(err)
 	}
