@@ -91,6 +91,8 @@ type Facts struct {
 	MFAEnrolled bool
 	Answers     map[string]Answer // by question ID
 	SignOff     *SignOff          // the latest for this environment, if any
+	// Obligations are the calendar obligations met, by obligation ID.
+	Obligations map[string]ObligationRecord
 }
 
 // StepStatus is a step's status with what explains it.
@@ -134,6 +136,7 @@ func missing(p *providers.Provider, env string, s providers.Step, f Facts) []str
 		for _, name := range s.Credentials {
 			c := f.Credentials[name]
 			switch {
+			case !c.Present && optional(p, name):
 			case !c.Present:
 				out = append(out, name+" is not in the vault")
 			case c.Invalid != nil:
@@ -148,6 +151,11 @@ func missing(p *providers.Provider, env string, s providers.Step, f Facts) []str
 		out = append(out, QuestionnaireGaps(p, env, f)...)
 	}
 	return out
+}
+
+func optional(p *providers.Provider, field string) bool {
+	c, _ := p.Credential(field)
+	return c.Optional
 }
 
 // QuestionnaireGaps lists unanswered required questions and, for production,

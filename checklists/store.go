@@ -47,6 +47,13 @@ type Store interface {
 	SignOffs(ctx context.Context, provider, env string) ([]SignOff, error)
 	SaveSignOff(ctx context.Context, s SignOff, ev audit.Event) error
 
+	// Obligations returns the calendar obligations met; empty arguments
+	// select all.
+	Obligations(ctx context.Context, provider, env string) ([]ObligationRecord, error)
+	// SaveObligation records that an obligation was met, replacing the
+	// previous record.
+	SaveObligation(ctx context.Context, r ObligationRecord, ev audit.Event) error
+
 	// Secrets returns secret metadata of a provider ("" for all).
 	Secrets(ctx context.Context, provider string) ([]SecretMeta, error)
 	SaveSecret(ctx context.Context, m SecretMeta, ev audit.Event) error

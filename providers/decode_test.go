@@ -430,6 +430,11 @@ func TestDecodeErrors(t *testing.T) {
 			wantErr: `examplebooks.toml:45: calendar[0].after: obligation "renew" names a step to start its clock but does not recur: add every`,
 		},
 		{
+			name:    "obligation after a derived step",
+			edits:   []string{"[signals]\n", "[[calendar]]\nid = \"renew\"\ntitle = \"Renew\"\ninstructions = \"Renew it.\"\nevery = \"12mo\"\nafter = \"store-keys\"\n\n[signals]\n"},
+			wantErr: `examplebooks.toml:45: calendar[0].after: obligation "renew" starts after credential step "store-keys": name an action, agreement or approval step, whose done date is recorded`,
+		},
+		{
 			// Every problem is reported, in order, not just the first.
 			name: "several problems at once",
 			edits: []string{

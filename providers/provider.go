@@ -133,6 +133,10 @@ type Credential struct {
 	// ShownOnce marks values the portal shows a single time: losing the
 	// vault copy means generating a new one.
 	ShownOnce bool `toml:"shown_once"`
+	// Optional values are not needed for the checklist (Codat does not ask
+	// for them) but unlock something when stored, such as a probe's tenant
+	// ID; a missing one is never a finding.
+	Optional bool `toml:"optional"`
 	// MaxAge is how long a value may live before it must be rotated,
 	// written like "24mo", "90d", "2y" or "6w"; empty means no limit.
 	MaxAge Age `toml:"max_age"`

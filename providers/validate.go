@@ -329,6 +329,10 @@ func (p *Provider) validateCalendar(add addFunc) {
 			add(field+".after", "obligation %q starts after unknown step %q", o.ID, o.After)
 			continue
 		}
+		if s.Kind.Derived() {
+			// Derived steps have no done date to start a clock from.
+			add(field+".after", "obligation %q starts after %s step %q: name an action, agreement or approval step, whose done date is recorded", o.ID, s.Kind, o.After)
+		}
 		for _, env := range p.EnvironmentNames() {
 			if o.AppliesTo(env) && !s.AppliesTo(env) {
 				add(field+".after", "obligation %q starts after %q, which is not a step of the %s environment", o.ID, o.After, env)

@@ -113,6 +113,8 @@ func Evaluate(in Input, failOn Severity) Result {
 	}
 	f.credentials(in)
 	f.redirects(in.RedirectURIs)
+	f.calendar(checklists.Calendar(p, env, in.Facts, statuses), in.Now)
+	f.unverified(statuses)
 	if waiting > 0 {
 		f.add(Info, "steps-waiting", "", fmt.Sprintf("%d more step(s) wait on the ones above", waiting),
 			fmt.Sprintf("acctsetup status %s --env %s", p.ID, env))
@@ -185,6 +187,8 @@ func (f *findings) credentials(in Input) {
 		state := in.Facts.Credentials[c.Name]
 		set := f.cmd("secret set %s %s", f.p.ID, c.Name)
 		switch {
+		case !state.Present && c.Optional:
+			// not needed; nothing to report
 		case !state.Present && state.Meta != nil && c.ShownOnce:
 			f.add(Error, "credential-lost", c.Name, fmt.Sprintf("%s was stored on %s but is no longer in the vault, and the portal shows it only once: generate a new one",
 				c.Label, state.Meta.SetAt.Format(time.DateOnly)), set)
@@ -208,9 +212,8 @@ func (f *findings) credentials(in Input) {
 				f.add(Error, "credential-expired", c.Name, fmt.Sprintf("%s expired on %s%s: issue a new one in the portal",
 					c.Label, state.Meta.ExpiresAt.Format(time.DateOnly), why), rotate)
 			case left <= warnBefore:
-				days := int((left + 24*time.Hour - 1) / (24 * time.Hour)) // rounded up: "in 1 day" until it expires
-				f.add(Warn, "credential-expiring", c.Name, fmt.Sprintf("%s expires on %s, in %d day(s)",
-					c.Label, state.Meta.ExpiresAt.Format(time.DateOnly), days), rotate)
+				f.add(Warn, "credential-expiring", c.Name, fmt.Sprintf("%s expires on %s, in %s",
+					c.Label, state.Meta.ExpiresAt.Format(time.DateOnly), days(left)), rotate)
 			}
 		}
 	}
@@ -251,6 +254,43 @@ func (f *findings) redirects(registered []string) {
 		if !slices.Contains(env.RedirectURIs, got) && f.env == providers.Production && len(env.RedirectURIs) > 0 {
 			f.add(Warn, "redirect-unexpected", got, fmt.Sprintf("production redirect URI %s is not one %s requires", got, f.p.Name), edit(env.RedirectURIs))
 		}
+	}
+}
+
+// calendar reports obligations that fall due within their warning time
+// (warn) or are past due (error).
+func (f *findings) calendar(obligations []checklists.ObligationStatus, now time.Time) {
+	for _, st := range obligations {
+		o := st.Obligation
+		fix := f.cmd("calendar done %s %s", f.p.ID, o.ID) + " --evidence REF"
+		due := st.Due.Format(time.DateOnly)
+		switch st.Standing(now) {
+		case checklists.StandingOverdue:
+			f.add(Error, "calendar-overdue", o.ID, fmt.Sprintf("%s (%s) was due on %s, %s ago", o.Title, o.ID, due, days(now.Sub(st.Due))), fix)
+		case checklists.StandingDueSoon:
+			f.add(Warn, "calendar-due", o.ID, fmt.Sprintf("%s (%s) is due on %s, in %s", o.Title, o.ID, due, days(st.Due.Sub(now))), fix)
+		}
+	}
+}
+
+// days says how many days d spans, rounded up: "in 1 day" until the day.
+func days(d time.Duration) string {
+	n := checklists.Days(d)
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+// unverified notes the steps still to do whose instructions no documented
+// source backs, so that whoever does them checks the portal as they go.
+func (f *findings) unverified(statuses []checklists.StepStatus) {
+	for _, st := range statuses {
+		if st.Status == checklists.Done || !st.Step.Unverified() {
+			continue
+		}
+		f.add(Info, "step-unverified", st.Step.ID, fmt.Sprintf("no documented source backs step %s (%s): %s; check the portal as you do it",
+			st.Step.ID, st.Step.Title, st.Step.SourceNote), fmt.Sprintf("acctsetup providers show %s", f.p.ID))
 	}
 }
 

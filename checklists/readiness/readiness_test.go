@@ -394,7 +394,7 @@ func TestEvaluate(t *testing.T) {
 				})
 			},
 			want: []readiness.Finding{
-				{"acme/production/credential-expiring/client_secret", W, "Client secret expires on 2026-06-11, in 10 day(s)", "acctsetup secret rotate acme client_secret --env production"},
+				{"acme/production/credential-expiring/client_secret", W, "Client secret expires on 2026-06-11, in 10 days", "acctsetup secret rotate acme client_secret --env production"},
 			},
 		},
 		{
@@ -406,7 +406,7 @@ func TestEvaluate(t *testing.T) {
 				})
 			},
 			want: []readiness.Finding{
-				{"acme/production/credential-expiring/client_secret", W, "Client secret expires on 2026-06-01, in 1 day(s)", "acctsetup secret rotate acme client_secret --env production"},
+				{"acme/production/credential-expiring/client_secret", W, "Client secret expires on 2026-06-01, in 1 day", "acctsetup secret rotate acme client_secret --env production"},
 			},
 		},
 		{
@@ -428,7 +428,7 @@ func TestEvaluate(t *testing.T) {
 				})
 			},
 			want: []readiness.Finding{
-				{"acme/sandbox/credential-expiring/client_secret", W, "Client secret expires on 2026-07-01, in 30 day(s)", "acctsetup secret rotate acme client_secret --env sandbox"},
+				{"acme/sandbox/credential-expiring/client_secret", W, "Client secret expires on 2026-07-01, in 30 days", "acctsetup secret rotate acme client_secret --env sandbox"},
 			},
 		},
 		{

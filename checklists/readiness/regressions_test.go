@@ -29,7 +29,7 @@ func TestReadyResultFindingsIsEmptyList(t *testing.T) {
 }
 
 // int(left.Hours()/24)+1 rounds up partial days but adds one to whole ones:
-// a secret that expires in exactly 10 days is said to expire "in 11 day(s)".
+// a secret that expires in exactly 10 days is said to expire "in 11 days".
 func TestExpiringWholeDays(t *testing.T) {
 	t.Parallel()
 	p := acme(t)
@@ -38,7 +38,7 @@ func TestExpiringWholeDays(t *testing.T) {
 		m.ExpiresAt = now.Add(10 * 24 * time.Hour)
 	})
 	r := readiness.Evaluate(in, readiness.Error)
-	want := "Client secret expires on 2026-06-11, in 10 day(s)"
+	want := "Client secret expires on 2026-06-11, in 10 days"
 	if len(r.Findings) != 1 || r.Findings[0].Message != want {
 		t.Errorf("Findings = %s, want one with message %q", lines(r.Findings), want)
 	}

@@ -103,6 +103,19 @@ CREATE TABLE mail_checkpoints (
 	last_uid     BIGINT NOT NULL
 );
 `,
+	3: `
+CREATE TABLE obligations (
+	provider    TEXT NOT NULL,
+	environment TEXT NOT NULL,
+	obligation  TEXT NOT NULL,
+	met_at      TEXT NOT NULL,
+	next_due    TEXT NOT NULL,
+	evidence    TEXT NOT NULL,
+	note        TEXT NOT NULL,
+	actor       TEXT NOT NULL,
+	PRIMARY KEY (provider, environment, obligation)
+);
+`,
 }
 
 // migrate applies the migrations the database lacks, each in a transaction

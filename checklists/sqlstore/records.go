@@ -108,6 +108,38 @@ func (s *Store) SaveSignOff(ctx context.Context, so checklists.SignOff, ev audit
 	})
 }
 
+// Obligations returns the calendar obligations met; empty provider or env
+// select all.
+func (s *Store) Obligations(ctx context.Context, provider, env string) ([]checklists.ObligationRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT provider, environment, obligation, met_at, next_due, evidence, note, actor
+		FROM obligations WHERE ($1 = '' OR provider = $1) AND ($2 = '' OR environment = $2)
+		ORDER BY provider, environment, obligation`, provider, env)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: read obligations: %w", err)
+	}
+	return collect(rows, func(r *sql.Rows) (checklists.ObligationRecord, error) {
+		var o checklists.ObligationRecord
+		var metAt, nextDue string
+		err := r.Scan(&o.Provider, &o.Environment, &o.Obligation, &metAt, &nextDue, &o.Evidence, &o.Note, &o.Actor)
+		return o, firstErr(err, parseInto(&o.MetAt, metAt), parseInto(&o.NextDue, nextDue))
+	})
+}
+
+// SaveObligation records that an obligation was met.
+func (s *Store) SaveObligation(ctx context.Context, o checklists.ObligationRecord, ev audit.Event) error {
+	return s.change(ctx, ev, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO obligations (provider, environment, obligation, met_at, next_due, evidence, note, actor)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (provider, environment, obligation) DO UPDATE SET met_at = excluded.met_at,
+			next_due = excluded.next_due, evidence = excluded.evidence, note = excluded.note, actor = excluded.actor`,
+			o.Provider, o.Environment, o.Obligation, formatTime(o.MetAt), formatTime(o.NextDue), o.Evidence, o.Note, o.Actor)
+		if err != nil {
+			return fmt.Errorf("sqlstore: save obligation %s/%s/%s: %w", o.Provider, o.Environment, o.Obligation, err)
+		}
+		return nil
+	})
+}
+
 // Secrets returns secret metadata.
 func (s *Store) Secrets(ctx context.Context, provider string) ([]checklists.SecretMeta, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT provider, environment, field, reference, set_at, set_by, rotated_at, rotated_by, expires_at

@@ -42,9 +42,11 @@ import (
 	"github.com/acctsetup/acctsetup/cmd/internal/app"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run runs the command line until it ends or is interrupted.
+func run(options ...app.Option) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := app.Main(ctx, os.Args, app.SystemIO(), os.Getenv)
-	stop()
-	os.Exit(code)
+	defer stop()
+	return app.Main(ctx, os.Args, app.SystemIO(), os.Getenv, options...)
 }

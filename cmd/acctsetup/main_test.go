@@ -15,13 +15,31 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	_ "modernc.org/sqlite" // the sql command opens state databases
 
+	"github.com/acctsetup/acctsetup/cmd/internal/app"
 	"github.com/acctsetup/acctsetup/vault/totp"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/*.txtar")
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"acctsetup": main})
+	testscript.Main(m, map[string]func(){"acctsetup": testMain})
+}
+
+// testMain is the acctsetup the transcripts run. With ACCTSETUP_TEST_NOW
+// set (RFC 3339), the clock starts there: a transcript whose output holds
+// dated findings reads the same on any day. The real binary has no such
+// setting.
+func testMain() {
+	var options []app.Option
+	if s := os.Getenv("ACCTSETUP_TEST_NOW"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "ACCTSETUP_TEST_NOW: %v\n", err)
+			os.Exit(2)
+		}
+		options = append(options, app.At(t))
+	}
+	os.Exit(run(options...))
 }
 
 // TestScripts runs the transcripts in testdata: the real binary against a

@@ -49,13 +49,27 @@ func SystemIO() IO {
 }
 
 // Main runs acctsetup with args (os.Args) and returns the exit code.
-func Main(ctx context.Context, args []string, io IO, getenv func(string) string) int {
-	return mainWith(ctx, args, io, getenv)
+// Options are for tests: the real binary passes none.
+func Main(ctx context.Context, args []string, io IO, getenv func(string) string, options ...Option) int {
+	return mainWith(ctx, args, io, getenv, options...)
+}
+
+// Option changes how a run sees the world, for tests.
+type Option = func(*app)
+
+// At runs the command as if the clock read t when it started; the clock
+// moves on from there. Transcript tests use it so that dated findings
+// (calendar obligations, expiring secrets) read the same on any day.
+func At(t time.Time) Option {
+	return func(a *app) {
+		start := time.Now()
+		a.now = func() time.Time { return t.Add(time.Since(start)) }
+	}
 }
 
 // mainWith is Main with options that tests use to set the clock or fake a
 // service that cannot run here.
-func mainWith(ctx context.Context, args []string, io IO, getenv func(string) string, options ...func(*app)) int {
+func mainWith(ctx context.Context, args []string, io IO, getenv func(string) string, options ...Option) int {
 	a := &app{io: io, getenv: getenv, now: time.Now}
 	for _, o := range options {
 		o(a)

@@ -69,8 +69,8 @@ func (a *app) check(ctx *cli.Context) error {
 	report := readiness.Report{At: a.now().UTC(), FailOn: failOn, Results: []readiness.Result{}}
 	for _, cl := range lists {
 		report.Results = append(report.Results, readiness.Evaluate(readiness.Input{
-			Provider: cl.p, Env: cl.env, Facts: snap.facts(cl.p, cl.env),
-			RedirectURIs: a.redirectURIs(cl.p, cl.env), Shared: snap.shared(cl.p, cl.env),
+			Provider: cl.p, Env: cl.env, Facts: snap.Facts(cl.p, cl.env),
+			RedirectURIs: a.redirectURIs(cl.p, cl.env), Shared: snap.Shared(cl.p, cl.env),
 			Now: a.now(), ExpiryWarning: time.Duration(cfg.Readiness.ExpiryWarningDays) * 24 * time.Hour,
 		}, failOn))
 	}

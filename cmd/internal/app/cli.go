@@ -74,6 +74,7 @@ func (a *app) cli() *cli.App {
 			a.vaultCommand(),
 			a.mailboxCommand(),
 			a.questionnaireCommand(),
+			a.calendarCommand(),
 			a.checkCommand(),
 			a.auditCommand(),
 		},

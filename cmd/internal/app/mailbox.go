@@ -346,7 +346,7 @@ func (a *app) mailboxAccept(ctx *cli.Context) error {
 	if step.Kind.Derived() {
 		return derivedError(p, step, ctx.String(flgEnv), checklists.Done)
 	}
-	envs, err := a.stepEnvironments(p, step, ctx.String(flgEnv))
+	envs, err := a.environmentsOf(p, "a step", step.ID, step.Environments, ctx.String(flgEnv))
 	if err != nil {
 		return err
 	}

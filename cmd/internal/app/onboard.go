@@ -60,7 +60,7 @@ func (a *app) onboardEnvironment(ctx context.Context, p *providers.Provider, env
 		return err
 	}
 	for i, step := range steps {
-		statuses := checklists.Evaluate(p, env, snap.facts(p, env))
+		statuses := checklists.Evaluate(p, env, snap.Facts(p, env))
 		st := statuses[i]
 		if st.Status == checklists.Done {
 			a.printf("  %s %s\n", a.colour(green, "✓"), step.Title)
@@ -77,7 +77,7 @@ func (a *app) onboardEnvironment(ctx context.Context, p *providers.Provider, env
 		if st.Status == checklists.Blocked {
 			a.printf("  blocked: %s\n", st.Note)
 		}
-		if err := a.onboardStep(ctx, p, env, step, snap.facts(p, env)); err != nil {
+		if err := a.onboardStep(ctx, p, env, step, snap.Facts(p, env)); err != nil {
 			return err
 		}
 		// The answer may have changed this step and unblocked later ones.
@@ -85,7 +85,7 @@ func (a *app) onboardEnvironment(ctx context.Context, p *providers.Provider, env
 			return err
 		}
 	}
-	done, total := checklists.Progress(checklists.Evaluate(p, env, snap.facts(p, env)))
+	done, total := checklists.Progress(checklists.Evaluate(p, env, snap.Facts(p, env)))
 	a.printf("\n%s %s: %d of %d steps done. Check readiness with: acctsetup check %s --env %s\n\n", p.ID, env, done, total, p.ID, env)
 	return nil
 }

@@ -104,7 +104,7 @@ func (a *app) otpEnroll(ctx *cli.Context) error {
 		a.notef("wrote the QR code to %s: it holds the seed, so share it only with the team and delete it after scanning", path)
 	}
 	for _, env := range envs {
-		if err := a.storeSecret(ctx.Context, vault.Ref{Provider: p.ID, Environment: env, Field: mfaField}, uri, vault.Meta{SetAt: a.stamp(), SetBy: a.actor()}, "otp.enroll"); err != nil {
+		if err := a.storeSecret(ctx.Context, vault.Ref{Provider: p.ID, Environment: env, Field: checklists.MFAField}, uri, vault.Meta{SetAt: a.stamp(), SetBy: a.actor()}, "otp.enroll"); err != nil {
 			return err
 		}
 		a.printf("enrolled the %s %s portal login's TOTP (%s)\n", p.ID, env, key.Describe())
@@ -131,7 +131,7 @@ func (a *app) otpCode(ctx *cli.Context) error {
 	env := envs[0]
 	uri, err := vault.Secret{}, vault.ErrNotFound
 	if v != nil {
-		uri, err = v.Get(ctx.Context, vault.Ref{Provider: p.ID, Environment: env, Field: mfaField})
+		uri, err = v.Get(ctx.Context, vault.Ref{Provider: p.ID, Environment: env, Field: checklists.MFAField})
 	}
 	if errors.Is(err, vault.ErrNotFound) {
 		return failure(fmt.Errorf("no TOTP seed is enrolled for %s %s", p.ID, env), fmt.Sprintf("acctsetup otp enroll %s --env %s", p.ID, env))
@@ -152,7 +152,7 @@ func (a *app) otpCode(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ev := audit.Event{At: now, Actor: a.actor(), Action: "otp.code", Provider: p.ID, Environment: env, Subject: mfaField}
+	ev := audit.Event{At: now, Actor: a.actor(), Action: "otp.code", Provider: p.ID, Environment: env, Subject: checklists.MFAField}
 	if err := st.Audit(ctx.Context, ev); err != nil {
 		return backendError(err)
 	}

@@ -104,7 +104,7 @@ func (a *app) questionnaireShow(ctx *cli.Context) error {
 	}
 	out := questionnaireJSON{Provider: p.ID, Questions: []answerJSON{}, SignOffs: []signOffJSON{}, Gaps: map[string][]string{}}
 	for _, q := range p.Questionnaire {
-		an := snap.answers[p.ID][q.ID]
+		an := snap.Answers(p.ID)[q.ID]
 		out.Questions = append(out.Questions, answerJSON{ID: q.ID, Text: q.Text, Required: q.Required, Guidance: q.Guidance,
 			Answer: an.Text, Evidence: an.Evidence, Actor: an.Actor, At: timePtr(an.At)})
 	}
@@ -113,7 +113,7 @@ func (a *app) questionnaireShow(ctx *cli.Context) error {
 		return err
 	}
 	for _, env := range envs {
-		f := snap.facts(p, env)
+		f := snap.Facts(p, env)
 		if f.SignOff != nil {
 			out.SignOffs = append(out.SignOffs, signOffJSON{Environment: env, Actor: f.SignOff.Actor, Note: f.SignOff.Note, At: f.SignOff.At.UTC()})
 		}
@@ -217,7 +217,7 @@ func (a *app) questionnaireSignoff(ctx *cli.Context) error {
 		return err
 	}
 	var unanswered []string
-	for _, q := range checklists.Unanswered(p, snap.answers[p.ID]) {
+	for _, q := range checklists.Unanswered(p, snap.Answers(p.ID)) {
 		unanswered = append(unanswered, q.ID)
 	}
 	if len(unanswered) > 0 {

@@ -105,7 +105,7 @@ func (a *app) status(ctx *cli.Context) error {
 	}
 	out := []checklistJSON{}
 	for _, cl := range lists {
-		statuses := checklists.Evaluate(cl.p, cl.env, snap.facts(cl.p, cl.env))
+		statuses := checklists.Evaluate(cl.p, cl.env, snap.Facts(cl.p, cl.env))
 		done, total := checklists.Progress(statuses)
 		c := checklistJSON{Provider: cl.p.ID, Environment: cl.env, Done: done, Total: total, Steps: []stepJSON{}}
 		for _, st := range statuses {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -108,7 +109,7 @@ func (a *app) stepChange(ctx *cli.Context, to checklists.Status) error {
 	case strings.ContainsAny(evidence+note, "\n\r"):
 		return usageError(fmt.Errorf("--evidence and --note must be one line"))
 	}
-	envs, err := a.stepEnvironments(p, step, envFlag)
+	envs, err := a.environmentsOf(p, "a step", step.ID, step.Environments, envFlag)
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ func (a *app) undoneDependencies(ctx *cli.Context, p *providers.Provider, step p
 	}
 	undoneBy := map[string][]string{}
 	for _, env := range envs {
-		undone := checklists.UndoneDependencies(step, checklists.Evaluate(p, env, snap.facts(p, env)))
+		undone := checklists.UndoneDependencies(step, checklists.Evaluate(p, env, snap.Facts(p, env)))
 		switch {
 		case len(undone) == 0:
 		case !ctx.Bool(flgForce):
@@ -169,22 +170,23 @@ func (a *app) recordStep(ctx context.Context, p *providers.Provider, env string,
 	return nil
 }
 
-// stepEnvironments resolves --env for a step: the named environment (which
-// the step must belong to), or every enabled one it belongs to.
-func (a *app) stepEnvironments(p *providers.Provider, step providers.Step, flag string) ([]string, error) {
+// environmentsOf resolves --env for a step or obligation (what, id) that
+// belongs to belongsTo (empty: every environment): the named environment,
+// which it must belong to, or every enabled one it belongs to.
+func (a *app) environmentsOf(p *providers.Provider, what, id string, belongsTo []string, flag string) ([]string, error) {
 	envs, err := a.environmentsFor(p, flag)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, env := range envs {
-		if step.AppliesTo(env) {
+		if len(belongsTo) == 0 || slices.Contains(belongsTo, env) {
 			out = append(out, env)
 		}
 	}
 	if len(out) == 0 {
-		return nil, usageError(fmt.Errorf("%s is not a step of %s's %s checklist", step.ID, p.ID, strings.Join(envs, " or ")),
-			fmt.Sprintf("it belongs to: %s", strings.Join(step.Environments, ", ")))
+		return nil, usageError(fmt.Errorf("%s is not %s of %s's %s checklist", id, what, p.ID, strings.Join(envs, " or ")),
+			fmt.Sprintf("it belongs to: %s", strings.Join(belongsTo, ", ")))
 	}
 	return out, nil
 }
