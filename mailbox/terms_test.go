@@ -11,10 +11,11 @@ import (
 func TestSearchTermsBuiltins(t *testing.T) {
 	t.Parallel()
 	got := mailbox.SearchTerms(builtins(t))
-	wantFrom := []string{"intuit", "quickbooks", "xero"}
+	wantFrom := []string{"freeagent", "intacct", "intuit", "myob", "quickbooks", "sage", "xero"}
 	wantSubject := []string{
-		"activate", "app partner", "assessment", "certification", "confirm", "intuit", "partner application",
-		"production ", "questionnaire", "quickbooks", "security ", "verify", "xero",
+		"activate", "app partner", "assessment", "certification", "confirm", "developer ", "freeagent", "intacct",
+		"intuit", "myob", "partner application", "production ", "questionnaire", "quickbooks", "sage", "security ",
+		"sender ", "verify", "web services ", "welcome to ", "xero",
 	}
 	if !slices.Equal(got.From, wantFrom) || !slices.Equal(got.Subject, wantSubject) || got.All {
 		t.Errorf("SearchTerms() = From %q, Subject %q, All %v; want From %q, Subject %q, not All", got.From, got.Subject, got.All, wantFrom, wantSubject)

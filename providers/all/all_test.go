@@ -189,7 +189,7 @@ func TestConformance(t *testing.T) {
 			if len(p.Credentials) > 0 && !slices.ContainsFunc(p.Steps, func(s providers.Step) bool { return s.Kind == providers.KindCredential }) {
 				t.Errorf("has credentials but no credential step")
 			}
-			// checkSources(t, p)
+			checkSources(t, p)
 			for _, c := range p.Credentials {
 				if c.Pattern != "" {
 					if _, err := regexp.Compile(c.Pattern); err != nil {
@@ -338,8 +338,97 @@ func TestProviderFacts(t *testing.T) {
 				providers.Production: nil,
 			},
 			credentials: []credFact{
-				{name: "api_key", rule: "token,min=20,max=128", secret: true, shownOnce: true},
+				// Keys can be viewed and copied again in the Portal (Codat's authentication page).
+				{name: "api_key", rule: "token,min=20,max=128", secret: true},
 				{name: "webhook_signing_secret", rule: "token,min=30,max=128", secret: true},
+			},
+		},
+		// Connectors and NetSuite's bundle: nothing to register, no keys.
+		{id: "quickbooksdesktop", redirects: map[string][]string{providers.Production: nil}, credentials: []credFact{}},
+		{id: "sage50", redirects: map[string][]string{providers.Production: nil}, credentials: []credFact{}},
+		{id: "netsuite", redirects: map[string][]string{providers.Production: nil}, credentials: []credFact{}},
+		{
+			id:        "sageintacct",
+			redirects: map[string][]string{providers.Production: nil},
+			credentials: []credFact{
+				{name: "sender_id", rule: "token,min=3,max=100"},
+				{name: "sender_password", rule: "token,min=6,max=128", secret: true},
+			},
+		},
+		{
+			id: "sage200",
+			redirects: map[string][]string{
+				providers.Sandbox:    {"https://sage200cloud.codat.io/oauth/callback"},
+				providers.Production: {"https://sage200cloud.codat.io/oauth/callback"},
+			},
+			credentials: []credFact{
+				{name: "client_id", rule: "token,min=16,max=128"},
+				{name: "client_secret", rule: "token,min=16,max=128", secret: true},
+				{name: "subscription_key", rule: "token,min=16,max=128", secret: true},
+			},
+		},
+		{
+			id: "myob",
+			redirects: map[string][]string{
+				providers.Sandbox:    {"https://myobaccountright.codat.io/oauth/callback"},
+				providers.Production: {"https://myobaccountright.codat.io/oauth/callback"},
+			},
+			credentials: []credFact{
+				{name: "client_id", rule: "token,min=8,max=128"},
+				{name: "client_secret", rule: "token,min=8,max=128", secret: true},
+			},
+		},
+		{
+			id: "exactonline",
+			redirects: map[string][]string{
+				providers.Sandbox:    {"https://exact.codat.io/oauth/callback"},
+				providers.Production: {"https://exact.codat.io/oauth/callback"},
+			},
+			credentials: []credFact{
+				{name: "client_id", rule: "token,min=32,max=38"},
+				{name: "client_secret", rule: "token,min=8,max=128", secret: true},
+			},
+		},
+		{
+			// Codat cannot link FreeAgent's sandbox: production only.
+			id:        "freeagent",
+			redirects: map[string][]string{providers.Production: {"https://freeagent.codat.io/oauth/callback"}},
+			credentials: []credFact{
+				{name: "client_id", rule: "token,min=16,max=128"},
+				{name: "client_secret", rule: "token,min=16,max=128", secret: true},
+			},
+		},
+		{
+			id: "zohobooks",
+			redirects: map[string][]string{
+				providers.Sandbox:    {"https://zohobooks.codat.io/oauth/callback"},
+				providers.Production: {"https://zohobooks.codat.io/oauth/callback"},
+			},
+			credentials: []credFact{
+				{name: "client_id", rule: "token,len=35"},
+				{name: "client_secret", rule: "token,min=20,max=128", secret: true},
+			},
+		},
+		{
+			id: "freshbooks",
+			redirects: map[string][]string{
+				providers.Sandbox:    {"https://freshbooks.codat.io/oauth/callback"},
+				providers.Production: {"https://freshbooks.codat.io/oauth/callback"},
+			},
+			credentials: []credFact{
+				{name: "client_id", rule: "token,min=16,max=128"},
+				{name: "client_secret", rule: "token,min=16,max=128", secret: true},
+			},
+		},
+		{
+			id: "wave",
+			redirects: map[string][]string{
+				providers.Sandbox:    {"https://wave.codat.io/oauth/callback"},
+				providers.Production: {"https://wave.codat.io/oauth/callback"},
+			},
+			credentials: []credFact{
+				{name: "client_id", rule: "token,min=16,max=128"},
+				{name: "client_secret", rule: "token,min=16,max=128", secret: true},
 			},
 		},
 		{id: "pandle", check: checkRetired},
@@ -416,6 +505,33 @@ func TestCredentialSamples(t *testing.T) {
 		{name: "codat signing secret", id: "codat", field: "webhook_signing_secret", value: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"},
 		{name: "codat signing secret without prefix", id: "codat", field: "webhook_signing_secret", value: "C2FVsBQIhrscChlQIMV+b5sSYspob7oDxyz",
 			wantErr: "webhook_signing_secret: value breaks \"pattern ^whsec_[A-Za-z0-9+/=]{24,}$\" of rule \"token,min=30,max=128\": it does not match the pattern"},
+		{name: "quickbooks online client id", id: "quickbooksonline", field: "client_id", value: "ABkq7Xo2Yd9Vn4Lm3Pq8Rs5Tu1Wx6Zc0Fg2Hj9Kl4Mn7Bp3Qe"},
+		{name: "quickbooks online client id too short", id: "quickbooksonline", field: "client_id", value: "ABkq7Xo2Yd9V",
+			wantErr: `client_id: value breaks "min=16" of rule "token,min=16,max=128": it must be at least 16 characters`},
+		{name: "sage accounting client id", id: "sageaccounting", field: "client_id", value: "4b64a1c9e2d7f0b3a710"},
+		{name: "sage intacct sender id", id: "sageintacct", field: "sender_id", value: "AcmeLedgerMPP"},
+		{name: "sage intacct sender id with a space", id: "sageintacct", field: "sender_id", value: "Acme Ledger",
+			wantErr: `sender_id: value breaks rule "token": every credential must be printable, with no white space or control characters`},
+		{name: "sage intacct sender password", id: "sageintacct", field: "sender_password", value: "v9#Lq2!tWm7zRk"},
+		{name: "sage 200 subscription key", id: "sage200", field: "subscription_key", value: "3f9c2a7e51d84b6c9e0a1f2b3c4d5e6f"},
+		{name: "myob api key", id: "myob", field: "client_id", value: "a1b2c3d4e5f6g7h8i9j0k1l2"},
+		{name: "myob api key too short", id: "myob", field: "client_id", value: "abc123",
+			wantErr: `client_id: value breaks "min=8" of rule "token,min=8,max=128": it must be at least 8 characters`},
+		{name: "exact online client id", id: "exactonline", field: "client_id", value: "8059c106-9dac-4e8a-8611-937adfcae815"},
+		{name: "exact online client id in braces", id: "exactonline", field: "client_id", value: "{4B311EF8-C54E-479D-8DC0-855D2627C462}"},
+		{name: "exact online client id without dashes", id: "exactonline", field: "client_id", value: "8059c1069dac4e8a8611937adfcae815",
+			wantErr: `client_id: value breaks "pattern ^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|\\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\\})$" of rule "token,min=32,max=38": it does not match the pattern`},
+		{name: "exact online short secret", id: "exactonline", field: "client_secret", value: "6DMa0Bq9dH7D"},
+		{name: "freeagent oauth identifier", id: "freeagent", field: "client_id", value: "0cyBcYKxCX9DuMgxcLP1xA"},
+		{name: "zoho client id", id: "zohobooks", field: "client_id", value: "1000.GMB0YULZHJK411248S8I5GZ4CHUEX0"},
+		{name: "zoho client id in lower case", id: "zohobooks", field: "client_id", value: "1000.gmb0yulzhjk411248s8i5gz4chuex0",
+			wantErr: `client_id: value breaks "pattern ^1000\\.[A-Z0-9]{30}$" of rule "token,len=35": it does not match the pattern`},
+		{name: "zoho client id without its prefix", id: "zohobooks", field: "client_id", value: "GMB0YULZHJK411248S8I5GZ4CHUEX0",
+			wantErr: `client_id: value breaks "len=35" of rule "token,len=35": it must be exactly 35 characters`},
+		{name: "freshbooks client id", id: "freshbooks", field: "client_id", value: "943f08ec5a5797f579e2682103868216f2d00a64faf0fb36e8257c8acceebfc6"},
+		{name: "wave client secret", id: "wave", field: "client_secret", value: "Gh7Jk2Lm9Np4Qr1St6Vw3Xy8Za5Bc0De"},
+		{name: "wave secret too short", id: "wave", field: "client_secret", value: "short-secret",
+			wantErr: `client_secret: value breaks "min=16" of rule "token,min=16,max=128": it must be at least 16 characters`},
 		{name: "codat api key with a space", id: "codat", field: "api_key", value: "Jk3Lm9Np2Qr5St8Vw1 Xy4Za7Bc0De6Fg",
 			wantErr: `api_key: value breaks rule "token": every credential must be printable, with no white space or control characters`},
 	}
@@ -504,6 +620,47 @@ var signalSamples = map[string][]signalSample{
 		{"Reset your password", ""},
 		{"Intuit security alert: new sign-in", ""},
 		{"Verify your identity", ""},
+	},
+	"freeagent": {
+		{"Confirmation instructions", "email-confirmed"},
+		{"Confirm your FreeAgent developer account", "email-confirmed"},
+		{"Verify your email address", "email-confirmed"},
+		{"Reset password instructions", ""},
+		{"Unlock instructions", ""},
+		{"FreeAgent API: versioning is coming to the API", ""},
+	},
+	"myob": {
+		{"Your MYOB developer account is ready", "developer-account-ready"},
+		{"Set up your MYOB developer password", "developer-account-ready"},
+		{"Developer access activated for Acme Ltd", "developer-account-ready"},
+		{"Welcome to the MYOB Developer Program", "developer-welcome"},
+		{"Welcome to MYOB API", "developer-welcome"},
+		{"Your MYOB developer registration was unsuccessful", "registration-declined"},
+		{"Developer Program application declined", "registration-declined"},
+		{"Your developer account was not approved", "registration-declined"}, // a rejection wins
+		{"Reset your MYOB password", ""},
+		{"Your MYOB authentication code", ""},
+		{"MYOB developer newsletter: API updates for April", ""},
+		{"Welcome to MYOB Business", ""},
+	},
+	"sage200": {
+		{"Your Sage Developer Services account has been created", "account-created"},
+		{"Welcome to Sage Developer Services: your account number", "account-created"},
+		{"Your Sage 200 API account is set up", "account-created"},
+		{"Your Sage 200 API credentials", "credentials-issued"},
+		{"Sage 200 API credentials generated", "credentials-issued"},
+		{"Sage 200 Standard: your Client ID and Client Secret have been issued", "credentials-issued"},
+		{"Sage 200 API credential request received", ""},
+		{"Your Sage account has been created", ""},
+		{"Reset your Sage ID password", ""},
+	},
+	"sageintacct": {
+		{"Your Web Services developer license: sender ID and password", "sender-credentials-issued"},
+		{"Set your Web Services sender password", "sender-credentials-issued"},
+		{"Sage Intacct Web Services developer licence issued", "sender-credentials-issued"},
+		{"Sage Intacct 2026 Release 3: what's new in the REST API", ""},
+		{"Your Sage Intacct invoice", ""},
+		{"Your Sage 200 API credentials", ""},
 	},
 }
 
