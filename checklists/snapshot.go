@@ -124,6 +124,18 @@ func (s *Snapshot) Facts(p *providers.Provider, env string) Facts {
 	return f
 }
 
+// Credentials returns the well-formed credential values stored for one
+// provider and environment, by field: what a live probe may send.
+func (s *Snapshot) Credentials(p *providers.Provider, env string) map[string]vault.Secret {
+	out := map[string]vault.Secret{}
+	for _, c := range p.CredentialsFor(env) {
+		if v, ok := s.values[key(p.ID, env, c.Name)]; ok && c.Check(v.Reveal()) == nil {
+			out[c.Name] = v
+		}
+	}
+	return out
+}
+
 // Shared lists the credential fields whose value is the same in another
 // environment of the provider.
 func (s *Snapshot) Shared(p *providers.Provider, env string) []string {

@@ -399,8 +399,8 @@ func TestDecodeErrors(t *testing.T) {
 			wantErr: `examplebooks.toml:39: credentials[0].source: must be an https:// URL or "unverified", not "Codat's guide"`,
 		},
 		{
-			name: "redirect source not https",
-			edits: []string{"name = \"sandbox\"\n", "name = \"sandbox\"\nredirect_source = \"ftp://example.com\"\n"},
+			name:    "redirect source not https",
+			edits:   []string{"name = \"sandbox\"\n", "name = \"sandbox\"\nredirect_source = \"ftp://example.com\"\n"},
 			wantErr: `examplebooks.toml:7: environments[0].redirect_source: must be an https:// URL or "unverified", not "ftp://example.com"`,
 		},
 		{
@@ -414,19 +414,19 @@ func TestDecodeErrors(t *testing.T) {
 			wantErr: `examplebooks.toml:44: calendar[0].every: obligation "renew" recurs but nothing starts its clock: add after (a step) or due (a first date)`,
 		},
 		{
-			name: "obligation after an unknown step, with a bad date",
+			name:  "obligation after an unknown step, with a bad date",
 			edits: []string{"[signals]\n", "[[calendar]]\nid = \"renew\"\ntitle = \"Renew\"\ninstructions = \"Renew it.\"\nevery = \"12mo\"\nafter = \"go-lve\"\ndue = \"2027-13-01\"\n\n[signals]\n"},
 			wantErr: "examplebooks.toml:46: calendar[0].due: must be a date like 2027-09-30, not \"2027-13-01\"\n" +
 				`examplebooks.toml:45: calendar[0].after: obligation "renew" starts after unknown step "go-lve"`,
 		},
 		{
-			name: "obligation after a production-only step applies to sandbox too",
-			edits: []string{"[signals]\n", "[[calendar]]\nid = \"renew\"\ntitle = \"Renew\"\ninstructions = \"Renew it.\"\nevery = \"12mo\"\nafter = \"go-live\"\n\n[signals]\n"},
+			name:    "obligation after a production-only step applies to sandbox too",
+			edits:   []string{"[signals]\n", "[[calendar]]\nid = \"renew\"\ntitle = \"Renew\"\ninstructions = \"Renew it.\"\nevery = \"12mo\"\nafter = \"go-live\"\n\n[signals]\n"},
 			wantErr: `examplebooks.toml:45: calendar[0].after: obligation "renew" starts after "go-live", which is not a step of the sandbox environment`,
 		},
 		{
-			name: "obligation that names a step but does not recur",
-			edits: []string{"[signals]\n", "[[calendar]]\nid = \"renew\"\ntitle = \"Renew\"\ninstructions = \"Renew it.\"\ndue = \"2027-01-31\"\nafter = \"go-live\"\nenvironments = [\"production\"]\n\n[signals]\n"},
+			name:    "obligation that names a step but does not recur",
+			edits:   []string{"[signals]\n", "[[calendar]]\nid = \"renew\"\ntitle = \"Renew\"\ninstructions = \"Renew it.\"\ndue = \"2027-01-31\"\nafter = \"go-live\"\nenvironments = [\"production\"]\n\n[signals]\n"},
 			wantErr: `examplebooks.toml:45: calendar[0].after: obligation "renew" names a step to start its clock but does not recur: add every`,
 		},
 		{

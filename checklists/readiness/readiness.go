@@ -16,6 +16,7 @@ import (
 
 	"github.com/acctsetup/acctsetup/checklists"
 	"github.com/acctsetup/acctsetup/providers"
+	"github.com/acctsetup/acctsetup/providers/probe"
 )
 
 // Severity orders findings: errors make a checklist not ready; warnings do
@@ -62,6 +63,9 @@ type Result struct {
 	Done        int       `json:"steps_done"`
 	Total       int       `json:"steps_total"`
 	Findings    []Finding `json:"findings"`
+	// Probe is what the provider's live endpoint said of the stored
+	// credentials, when check --probe asked it.
+	Probe *probe.Result `json:"probe,omitempty"`
 }
 
 // Report is a whole check run.
@@ -86,6 +90,8 @@ type Input struct {
 	// Now and ExpiryWarning decide when an ageing secret is flagged.
 	Now           time.Time
 	ExpiryWarning time.Duration
+	// Probe is the live probe's result, when one was run.
+	Probe *probe.Result
 }
 
 // DefaultExpiryWarning is how long before expiry a secret is flagged.
@@ -97,7 +103,7 @@ func Evaluate(in Input, failOn Severity) Result {
 	p, env := in.Provider, in.Env
 	statuses := checklists.Evaluate(p, env, in.Facts)
 	done, total := checklists.Progress(statuses)
-	r := Result{Provider: p.ID, Name: p.Name, Environment: env, Done: done, Total: total, Findings: []Finding{}}
+	r := Result{Provider: p.ID, Name: p.Name, Environment: env, Done: done, Total: total, Findings: []Finding{}, Probe: in.Probe}
 	f := findings{p: p, env: env}
 
 	waiting := 0
@@ -112,6 +118,7 @@ func Evaluate(in Input, failOn Severity) Result {
 		f.step(st, in.Facts)
 	}
 	f.credentials(in)
+	f.probe(in.Probe)
 	f.redirects(in.RedirectURIs)
 	f.calendar(checklists.Calendar(p, env, in.Facts, statuses), in.Now)
 	f.unverified(statuses)
@@ -222,6 +229,26 @@ func (f *findings) credentials(in Input) {
 		// the sandbox needs its own.
 		f.add(Error, "env-shared-credential", name, fmt.Sprintf("%s is the same in sandbox and production; keep the environments apart", name),
 			fmt.Sprintf("acctsetup secret set %s %s --env %s", f.p.ID, name, providers.Sandbox))
+	}
+}
+
+// probe reports credentials the provider's live endpoint refused (an
+// error, fixed by rotating the field it blames) or could not judge (info).
+func (f *findings) probe(r *probe.Result) {
+	if r == nil {
+		return
+	}
+	switch r.Verdict {
+	case probe.Rejected:
+		label := r.Field
+		if c, ok := f.p.Credential(r.Field); ok {
+			label = c.Label
+		}
+		f.add(Error, "credential-rejected", r.Field, fmt.Sprintf("%s's live endpoint refused the stored credentials, blaming %s (%s): %s",
+			f.p.Name, label, r.Field, r.Detail), f.cmd("secret rotate %s %s", f.p.ID, r.Field))
+	case probe.Unknown:
+		f.add(Info, "credential-probe-unknown", "", fmt.Sprintf("could not tell whether %s accepts the stored credentials: %s", f.p.Name, r.Detail),
+			f.cmd("check %s", f.p.ID)+" --probe")
 	}
 }
 

@@ -310,6 +310,7 @@ func TestProviderFacts(t *testing.T) {
 			},
 			credentials: []credFact{
 				{name: "client_id", rule: "uuid"},
+				{name: "tenant_id", rule: "uuid"}, // optional: for check --probe
 				{name: "client_secret", rule: "token,min=20,max=128", secret: true, shownOnce: true, maxAge: "24mo"},
 			},
 			check: func(t *testing.T, p *providers.Provider) {
@@ -710,5 +711,31 @@ func runSamples[S any](t *testing.T, ps []*providers.Provider, what string, samp
 				t.Errorf("no negative sample %s, one that must advance no step", what)
 			}
 		})
+	}
+}
+
+// TestProbesFitTheirProviders: every probe belongs to a built-in provider
+// and sends only credentials that provider declares, in every environment
+// its token endpoint knows.
+func TestProbesFitTheirProviders(t *testing.T) {
+	t.Parallel()
+	reg := registry(t)
+	for id, pr := range probes {
+		p, err := reg.Lookup(id)
+		if err != nil {
+			t.Errorf("probe for %v", err)
+			continue
+		}
+		for _, field := range pr.Fields() {
+			if c, ok := p.Credential(field); !ok || c.Optional {
+				t.Errorf("%s's probe sends %q, which is not one of its required credentials", id, field)
+			}
+		}
+		if got, ok := Probe(id); !ok || got == nil {
+			t.Errorf("Probe(%q) = %v, %v", id, got, ok)
+		}
+	}
+	if _, ok := Probe("wave"); ok {
+		t.Errorf("Probe(wave) found a probe; Wave documents no distinct answer for a bad client")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/user"
 	"runtime/debug"
@@ -95,6 +96,9 @@ type app struct {
 
 	// onePassword, when set, replaces the 1Password SDK client (tests).
 	onePassword func(context.Context) (onepassword.API, error)
+	// client makes the live probes' requests; tests point it at local
+	// servers. nil: a plain client (proxy settings from the environment).
+	client *http.Client
 }
 
 // exitError carries an exit code and hints for the user.
@@ -194,4 +198,13 @@ func version() string {
 		return bi.Main.Version
 	}
 	return "(devel)"
+}
+
+// httpClient returns the client live probes use. Each probe bounds its own
+// request with a deadline, so the client needs no timeout of its own.
+func (a *app) httpClient() *http.Client {
+	if a.client != nil {
+		return a.client
+	}
+	return &http.Client{Transport: http.DefaultTransport}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/acctsetup/acctsetup/checklists/readiness"
+	"github.com/acctsetup/acctsetup/providers/probe"
 )
 
 // renderText prints the report for a person: one block per checklist,
@@ -25,6 +26,9 @@ func (a *app) renderText(b *strings.Builder, r readiness.Report) {
 			mark, verdict = a.colour(red, "✗"), "not ready"
 		}
 		fmt.Fprintf(b, "%s %s %s: %s, %d of %d steps done\n", mark, res.Provider, res.Environment, verdict, res.Done, res.Total)
+		if res.Probe != nil && res.Probe.Verdict == probe.Valid {
+			fmt.Fprintf(b, "    %-5s %s\n", a.colour(dim, "probe"), "the live endpoint accepted the stored credentials: "+res.Probe.Detail)
+		}
 		for _, f := range res.Findings {
 			sev := string(f.Severity)
 			switch f.Severity {
