@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/acctsetup/acctsetup/providers"
+	"github.com/acctsetup/acctsetup/providers/all"
 )
 
 func (a *app) providersCommand() *cli.Command {
@@ -80,15 +81,21 @@ type providerDetail struct {
 	Steps         []stepDetail        `json:"steps"`
 	Credentials   []credentialDetail  `json:"credentials"`
 	Questionnaire []questionDetail    `json:"questionnaire"`
+	Calendar      []obligationDetail  `json:"calendar"`
 	SenderDomains []string            `json:"sender_domains"`
+	// Probe says whether check --probe can ask the provider's live
+	// endpoint about the stored credentials.
+	Probe bool `json:"probe"`
 	Limits        []string            `json:"limits"`
 	Sources       []string            `json:"sources"`
 }
 
 type environmentDetail struct {
-	Name         string   `json:"name"`
-	RedirectURIs []string `json:"redirect_uris"`
-	Note         string   `json:"note,omitempty"`
+	Name               string   `json:"name"`
+	RedirectURIs       []string `json:"redirect_uris"`
+	RedirectSource     string   `json:"redirect_source,omitempty"`
+	RedirectSourceNote string   `json:"redirect_source_note,omitempty"`
+	Note               string   `json:"note,omitempty"`
 }
 
 type stepDetail struct {
@@ -100,6 +107,8 @@ type stepDetail struct {
 	Environments []string `json:"environments"`
 	Credentials  []string `json:"credentials,omitempty"`
 	Instructions string   `json:"instructions"`
+	Source       string   `json:"source"`
+	SourceNote   string   `json:"source_note,omitempty"`
 }
 
 type credentialDetail struct {
@@ -110,8 +119,25 @@ type credentialDetail struct {
 	Pattern      string   `json:"pattern,omitempty"`
 	MaxAge       string   `json:"max_age"`
 	ShownOnce    bool     `json:"shown_once"`
+	Optional     bool     `json:"optional"`
 	Environments []string `json:"environments"`
 	Note         string   `json:"note,omitempty"`
+	Source       string   `json:"source"`
+	SourceNote   string   `json:"source_note,omitempty"`
+}
+
+type obligationDetail struct {
+	ID           string   `json:"id"`
+	Title        string   `json:"title"`
+	Every        string   `json:"every,omitempty"`
+	After        string   `json:"after,omitempty"`
+	Due          string   `json:"due,omitempty"`
+	Warn         string   `json:"warn"`
+	Environments []string `json:"environments"`
+	URL          string   `json:"url,omitempty"`
+	Instructions string   `json:"instructions"`
+	Source       string   `json:"source"`
+	SourceNote   string   `json:"source_note,omitempty"`
 }
 
 type questionDetail struct {
@@ -126,27 +152,34 @@ func detail(p *providers.Provider) providerDetail {
 		ID: p.ID, Name: p.Name, PortalURL: p.PortalURL, DocsURL: p.DocsURL, Summary: p.Summary,
 		Retired: p.Retired, RetiredNote: p.RetiredNote,
 		Environments: []environmentDetail{}, Steps: []stepDetail{}, Credentials: []credentialDetail{},
-		Questionnaire: []questionDetail{}, SenderDomains: orEmpty(p.Signals.Domains),
+		Questionnaire: []questionDetail{}, Calendar: []obligationDetail{}, SenderDomains: orEmpty(p.Signals.Domains),
 		Limits: orEmpty(p.Limits), Sources: orEmpty(p.Sources),
 	}
+	_, d.Probe = all.Probe(p.ID)
+	orAll := func(envs []string) []string {
+		if len(envs) == 0 {
+			return p.EnvironmentNames()
+		}
+		return envs
+	}
 	for _, e := range p.Environments {
-		d.Environments = append(d.Environments, environmentDetail{Name: e.Name, RedirectURIs: orEmpty(e.RedirectURIs), Note: e.Note})
+		d.Environments = append(d.Environments, environmentDetail{Name: e.Name, RedirectURIs: orEmpty(e.RedirectURIs),
+			RedirectSource: e.RedirectSource, RedirectSourceNote: e.RedirectSourceNote, Note: e.Note})
 	}
 	for _, s := range p.Steps {
-		envs := s.Environments
-		if len(envs) == 0 {
-			envs = p.EnvironmentNames()
-		}
 		d.Steps = append(d.Steps, stepDetail{ID: s.ID, Kind: string(s.Kind), Title: s.Title, DependsOn: orEmpty(s.DependsOn),
-			URL: s.URL, Environments: envs, Credentials: s.Credentials, Instructions: s.Instructions})
+			URL: s.URL, Environments: orAll(s.Environments), Credentials: s.Credentials, Instructions: s.Instructions,
+			Source: s.Source, SourceNote: s.SourceNote})
 	}
 	for _, c := range p.Credentials {
-		envs := c.Environments
-		if len(envs) == 0 {
-			envs = p.EnvironmentNames()
-		}
 		d.Credentials = append(d.Credentials, credentialDetail{Name: c.Name, Label: c.Label, Secret: c.Secret, Rule: c.Rule,
-			Pattern: c.Pattern, MaxAge: c.MaxAge.String(), ShownOnce: c.ShownOnce, Environments: envs, Note: c.Note})
+			Pattern: c.Pattern, MaxAge: c.MaxAge.String(), ShownOnce: c.ShownOnce, Optional: c.Optional, Environments: orAll(c.Environments),
+			Note: c.Note, Source: c.Source, SourceNote: c.SourceNote})
+	}
+	for _, o := range p.Calendar {
+		d.Calendar = append(d.Calendar, obligationDetail{ID: o.ID, Title: o.Title, Every: o.Every.String(), After: o.After, Due: o.Due,
+			Warn: o.WarnAhead().String(), Environments: orAll(o.Environments), URL: o.URL, Instructions: o.Instructions,
+			Source: o.Source, SourceNote: o.SourceNote})
 	}
 	for _, q := range p.Questionnaire {
 		d.Questionnaire = append(d.Questionnaire, questionDetail{ID: q.ID, Text: q.Text, Required: q.Required, Guidance: q.Guidance})
@@ -183,6 +216,9 @@ func (a *app) providersShow(ctx *cli.Context) error {
 		for _, u := range e.RedirectURIs {
 			a.printf("  redirect URI %s\n", u)
 		}
+		if e.RedirectSource != "" {
+			a.printf("    source: %s\n", sourceText(e.RedirectSource, e.RedirectSourceNote))
+		}
 	}
 	if d.Retired {
 		return nil
@@ -197,6 +233,9 @@ func (a *app) providersShow(ctx *cli.Context) error {
 		if len(s.DependsOn) > 0 {
 			a.printf("     after %s\n", strings.Join(s.DependsOn, ", "))
 		}
+		if s.Source != "" {
+			a.printf("     source: %s\n", sourceText(s.Source, s.SourceNote))
+		}
 	}
 	a.printf("\ncredentials:\n")
 	for _, c := range d.Credentials {
@@ -207,6 +246,9 @@ func (a *app) providersShow(ctx *cli.Context) error {
 		if c.ShownOnce {
 			traits = append(traits, "shown once")
 		}
+		if c.Optional {
+			traits = append(traits, "optional")
+		}
 		if c.MaxAge != "" {
 			traits = append(traits, "max age "+c.MaxAge)
 		}
@@ -215,6 +257,19 @@ func (a *app) providersShow(ctx *cli.Context) error {
 			a.printf(" (%s)", strings.Join(traits, ", "))
 		}
 		a.printf("\n")
+		if c.Source != "" {
+			a.printf("  %-24s source: %s\n", "", sourceText(c.Source, c.SourceNote))
+		}
+	}
+	if len(d.Calendar) > 0 {
+		a.printf("\ncalendar:\n")
+		for _, o := range d.Calendar {
+			a.printf("  %-26s %s (%s)\n", o.ID, o.Title, obligationWhen(o))
+			a.printf("  %-26s source: %s\n", "", sourceText(o.Source, o.SourceNote))
+		}
+	}
+	if d.Probe {
+		a.printf("\nlive probe: check --probe asks %s whether the stored credentials work\n", d.Name)
 	}
 	if n := len(d.Questionnaire); n > 0 {
 		a.printf("\nquestionnaire: %d questions (acctsetup questionnaire show %s)\n", n, d.ID)
@@ -227,6 +282,25 @@ func (a *app) providersShow(ctx *cli.Context) error {
 	}
 	a.printf("\nstep instructions: acctsetup onboard %s; JSON: acctsetup providers show %s --json\n", d.ID, d.ID)
 	return nil
+}
+
+// sourceText is a source with its note, if any.
+func sourceText(source, note string) string {
+	if note == "" {
+		return source
+	}
+	return source + " (" + note + ")"
+}
+
+// obligationWhen says when an obligation falls due, in words.
+func obligationWhen(o obligationDetail) string {
+	switch {
+	case o.Due != "" && o.Every != "":
+		return fmt.Sprintf("first due %s, then every %s", o.Due, o.Every)
+	case o.Due != "":
+		return "due " + o.Due
+	}
+	return fmt.Sprintf("every %s after %s", o.Every, o.After)
 }
 
 func orEmpty(s []string) []string {
