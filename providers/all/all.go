@@ -4,8 +4,11 @@
 // credential from a bad one.
 //
 // Adding a provider is adding its folder, providers/<id>, with <id>.toml;
-// a provider with a probe also adds one line to probes below.
+// a provider with a probe also adds one line to probes. Then run
+// go generate ./providers/all to write its page in docs/providers.
 package all
+
+//go:generate go run ./internal/gendocs ../../docs/providers
 
 import (
 	"github.com/acctsetup/acctsetup/providers"

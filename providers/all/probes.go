@@ -26,3 +26,9 @@ func Probe(id string) (probe.Prober, bool) {
 	p, ok := probes[id]
 	return p, ok
 }
+
+// HasProbe reports whether a built-in provider has a live probe.
+func HasProbe(id string) bool {
+	_, ok := probes[id]
+	return ok
+}
