@@ -85,9 +85,9 @@ type providerDetail struct {
 	SenderDomains []string            `json:"sender_domains"`
 	// Probe says whether check --probe can ask the provider's live
 	// endpoint about the stored credentials.
-	Probe bool `json:"probe"`
-	Limits        []string            `json:"limits"`
-	Sources       []string            `json:"sources"`
+	Probe   bool     `json:"probe"`
+	Limits  []string `json:"limits"`
+	Sources []string `json:"sources"`
 }
 
 type environmentDetail struct {
