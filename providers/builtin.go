@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
+	"slices"
+	"sync"
 )
 
 // builtin holds every built-in descriptor, providers/<id>/<id>.toml. Adding
@@ -22,29 +25,44 @@ func Builtin() (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("providers: list built-in descriptors: %w", err)
 	}
-	var (
-		ps   []*Provider
-		errs []error
-	)
+	var descriptors []string
 	for _, p := range paths {
-		dir, file := path.Split(p)
-		if file != path.Clean(dir)+".toml" {
-			continue // a module's descriptor is named after its folder
+		if dir, file := path.Split(p); file == path.Clean(dir)+".toml" {
+			descriptors = append(descriptors, p) // a module's descriptor is named after its folder
 		}
-		data, err := builtin.ReadFile(p)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("providers: read %s: %w", p, err))
-			continue
-		}
-		provider, err := Decode("providers/"+p, data)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		ps = append(ps, provider)
 	}
-	if err := errors.Join(errs...); err != nil {
+	ps, err := decodeAll(descriptors, func(name string) (*Provider, error) {
+		data, err := builtin.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("providers: read %s: %w", name, err)
+		}
+		return Decode("providers/"+name, data)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return NewRegistry(ps...)
+}
+
+// decodeAll decodes each named descriptor with decode, spread over the
+// CPUs: decoding is most of a short command's time. It returns the
+// providers that decoded, in name order, and every error joined.
+func decodeAll(names []string, decode func(name string) (*Provider, error)) ([]*Provider, error) {
+	ps := make([]*Provider, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Go(func() {
+			for i := range next {
+				ps[i], errs[i] = decode(names[i])
+			}
+		})
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return slices.DeleteFunc(ps, func(p *Provider) bool { return p == nil }), errors.Join(errs...)
 }

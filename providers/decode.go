@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,7 +25,7 @@ func Decode(file string, data []byte) (*Provider, error) {
 	if err := tomlfile.Decode(file, data, &p); err != nil {
 		return nil, err
 	}
-	if err := p.validate(file, tomlfile.NewLocator(data)); err != nil {
+	if err := p.validate(file, data); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -42,17 +41,5 @@ func LoadDir(dir string) ([]*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("providers: list %s: %w", dir, err)
 	}
-	var (
-		ps   []*Provider
-		errs []error
-	)
-	for _, path := range paths {
-		p, err := DecodeFile(path)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		ps = append(ps, p)
-	}
-	return ps, errors.Join(errs...)
+	return decodeAll(paths, DecodeFile)
 }

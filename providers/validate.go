@@ -63,12 +63,19 @@ func matches(re *regexp.Regexp) validator.Func {
 // compiles the signal subjects for [Signals.Classify], so it must not run
 // while another goroutine classifies mail with the same provider.
 func (p *Provider) Validate() error {
-	return p.validate(p.ID+".toml", tomlfile.Locator{})
+	return p.validate(p.ID+".toml", nil)
 }
 
-func (p *Provider) validate(file string, loc tomlfile.Locator) error {
+// validate checks the provider; data is its descriptor's text, read for
+// the lines of errors only when there are some (nil: lines unknown).
+func (p *Provider) validate(file string, data []byte) error {
 	var errs []error
+	var loc *tomlfile.Locator
 	add := func(field, format string, args ...any) {
+		if loc == nil {
+			l := tomlfile.NewLocator(data)
+			loc = &l
+		}
 		errs = append(errs, &tomlfile.Error{File: file, Line: loc.Line(field), Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 
