@@ -25,7 +25,8 @@
 //	acctsetup mailbox login|scan|watch          provider e-mails advance steps
 //	acctsetup mailbox review|accept|dismiss     what waits for a person
 //	acctsetup questionnaire show|answer|signoff answer a provider's questionnaire
-//	acctsetup check [ID...] [--env E]           readiness: exit 0 ready, 1 not ready
+//	acctsetup calendar list | done ID OBL       obligations after onboarding (renewals, reviews)
+//	acctsetup check [ID...] [--env E] [--probe] readiness: exit 0 ready, 1 not ready
 //	acctsetup audit log | verify                the hash-chained audit trail
 //
 // Every command that prints data takes --json. Exit codes: 0 ready or done,
