@@ -8,10 +8,15 @@
 package audit
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,9 +39,46 @@ type Event struct {
 const TimeFormat = "2006-01-02T15:04:05.000000000Z"
 
 // Head is the newest event of the chain, kept apart from the events.
+// Printed as SEQ:HASH it is an anchor a team keeps outside the database
+// (VerifyAnchor).
 type Head struct {
-	Seq  int64
-	Hash string
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// String returns the head as SEQ:HASH.
+func (h Head) String() string { return fmt.Sprintf("%d:%s", h.Seq, h.Hash) }
+
+var headPattern = regexp.MustCompile(`^([0-9]+):([0-9a-f]{64})$`)
+
+// ParseHead reads a head written as SEQ:HASH, the form String and
+// "acctsetup audit head" print.
+func ParseHead(s string) (Head, error) {
+	m := headPattern.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return Head{}, fmt.Errorf("audit: head %q is not SEQ:HASH (a sequence number, a colon and 64 hex digits)", s)
+	}
+	seq, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil || seq < 1 {
+		return Head{}, fmt.Errorf("audit: head %q: the sequence number must be 1 or more", s)
+	}
+	return Head{Seq: seq, Hash: m[2]}, nil
+}
+
+// VerifyAnchor checks that the chain still holds an anchor kept outside the
+// database: the event at the anchor's sequence number has the anchor's
+// hash. Whoever can write the database can rewrite the whole chain
+// consistently, and Verify cannot tell; no one can rewrite an event before
+// an anchor and keep its hash. Run it after Verify.
+func VerifyAnchor(events []Event, anchor Head) error {
+	i, found := slices.BinarySearchFunc(events, anchor.Seq, func(ev Event, seq int64) int { return cmp.Compare(ev.Seq, seq) })
+	switch {
+	case !found:
+		return &ChainError{Seq: anchor.Seq, Reason: "the chain no longer reaches the anchored head (truncated or renumbered)"}
+	case events[i].Hash != anchor.Hash:
+		return &ChainError{Seq: anchor.Seq, Reason: "its hash differs from the anchored head: the chain up to it was rewritten"}
+	}
+	return nil
 }
 
 // Seal sets the event's sequence number, previous hash and hash so that it

@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	_ "modernc.org/sqlite" // the sql command opens state databases
 
+	"github.com/acctsetup/acctsetup/checklists/audit"
 	"github.com/acctsetup/acctsetup/cmd/internal/app"
 	"github.com/acctsetup/acctsetup/vault/totp"
 )
@@ -58,6 +59,8 @@ func TestScripts(t *testing.T) {
 			"exits": exits,
 			"totp":  totpCode,
 			"sql":   runSQL,
+			"forge": forgeChain,
+			"read":  readVar,
 			"date":  dateIn,
 		},
 	})
@@ -128,6 +131,52 @@ func dateIn(ts *testscript.TestScript, neg bool, args []string) {
 	days, err := strconv.Atoi(args[1])
 	ts.Check(err)
 	ts.Setenv(args[0], time.Now().UTC().AddDate(0, 0, days).Format(time.DateOnly))
+}
+
+// read VAR FILE sets VAR to the file's text without its trailing newline,
+// as a shell's $(cat FILE) would.
+func readVar(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: read VAR FILE")
+	}
+	ts.Setenv(args[0], strings.TrimRight(ts.ReadFile(args[1]), "\n"))
+}
+
+// forge DB SEQ DETAIL rewrites audit event SEQ's detail in a SQLite state
+// file and reseals every event after it and the head, as someone who can
+// write the database and knows the (public) hash would: the chain stays
+// consistent.
+func forgeChain(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: forge DB SEQ DETAIL")
+	}
+	db, err := sql.Open("sqlite", ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer db.Close()
+	rows, err := db.Query(`SELECT seq, at, actor, action, provider, environment, subject, detail FROM audit_events ORDER BY seq`)
+	ts.Check(err)
+	var events []audit.Event
+	for rows.Next() {
+		var ev audit.Event
+		var at string
+		ts.Check(rows.Scan(&ev.Seq, &at, &ev.Actor, &ev.Action, &ev.Provider, &ev.Environment, &ev.Subject, &ev.Detail))
+		ev.At, err = time.Parse(audit.TimeFormat, at)
+		ts.Check(err)
+		events = append(events, ev)
+	}
+	ts.Check(rows.Err())
+	var head audit.Head
+	for i := range events {
+		if strconv.FormatInt(events[i].Seq, 10) == args[1] {
+			events[i].Detail = args[2]
+		}
+		head = audit.Seal(&events[i], head)
+		_, err := db.Exec(`UPDATE audit_events SET detail = $1, prev_hash = $2, hash = $3 WHERE seq = $4`,
+			events[i].Detail, events[i].PrevHash, events[i].Hash, events[i].Seq)
+		ts.Check(err)
+	}
+	_, err = db.Exec(`UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, head.Seq, head.Hash)
+	ts.Check(err)
 }
 
 // sql DB STATEMENT runs one statement on a SQLite file, as someone with

@@ -219,13 +219,19 @@ func (a *app) writeReport(path, format string, report readiness.Report) error {
 	default:
 		a.renderText(&b, report)
 	}
+	return a.writeOutput(path, "the "+format+" report", []byte(b.String()))
+}
+
+// writeOutput writes what a command produced to standard output, or to a
+// file (0644: nothing written this way holds a secret) and says so.
+func (a *app) writeOutput(path, what string, data []byte) error {
 	if path == "" {
-		a.printf("%s", b.String())
-		return nil
+		_, err := a.io.Out.Write(data)
+		return err
 	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		return usageError(fmt.Errorf("write report: %w", err))
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return usageError(fmt.Errorf("write %s: %w", what, err))
 	}
-	a.notef("wrote the %s report to %s", format, path)
+	a.notef("wrote %s to %s", what, path)
 	return nil
 }
