@@ -20,6 +20,9 @@ type CheckRun struct {
 	Actor  string
 	Ready  bool
 	Report []byte // the check's JSON output; holds no secrets
+	// Head is the audit chain's head once the run was recorded: its own
+	// check.run event. Runs saved before heads were kept have none.
+	Head audit.Head
 }
 
 // AuditFilter selects audit events; zero fields select everything.
@@ -60,7 +63,9 @@ type Store interface {
 	// DeleteSecret removes a secret's metadata, if there is any.
 	DeleteSecret(ctx context.Context, provider, env, field string, ev audit.Event) error
 
-	SaveCheckRun(ctx context.Context, run CheckRun, ev audit.Event) (int64, error)
+	// SaveCheckRun stores the run with its audit event, and returns the
+	// run with its ID and Head set.
+	SaveCheckRun(ctx context.Context, run CheckRun, ev audit.Event) (CheckRun, error)
 	// CheckRuns returns the saved runs since t, newest first.
 	CheckRuns(ctx context.Context, since time.Time) ([]CheckRun, error)
 

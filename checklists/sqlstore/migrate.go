@@ -116,6 +116,10 @@ CREATE TABLE obligations (
 	PRIMARY KEY (provider, environment, obligation)
 );
 `,
+	4: `
+ALTER TABLE check_runs ADD COLUMN head_seq BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE check_runs ADD COLUMN head_hash TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // migrate applies the migrations the database lacks, each in a transaction

@@ -115,9 +115,9 @@ func TestPostgreSQLRoundTrips(t *testing.T) {
 
 	for i := range 2 {
 		run := checklists.CheckRun{At: t0.Add(time.Duration(i) * time.Hour), Actor: "ci", Ready: i == 1, Report: []byte(`{"ready":false}`)}
-		id, err := s.SaveCheckRun(ctx, run, event("check.run", "", "", "", "", run.At))
-		if err != nil || id != int64(i+1) {
-			t.Errorf("SaveCheckRun #%d = %d, %v; want id %d", i+1, id, err, i+1)
+		saved, err := s.SaveCheckRun(ctx, run, event("check.run", "", "", "", "", run.At))
+		if err != nil || saved.ID != int64(i+1) {
+			t.Errorf("SaveCheckRun #%d = %d, %v; want id %d", i+1, saved.ID, err, i+1)
 		}
 	}
 	if runs, err := s.CheckRuns(ctx, t0.Add(30*time.Minute)); err != nil || len(runs) != 1 || !runs[0].Ready {

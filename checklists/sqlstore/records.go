@@ -184,26 +184,37 @@ func (s *Store) DeleteSecret(ctx context.Context, provider, env, field string, e
 	})
 }
 
-// SaveCheckRun stores a check run and returns its ID.
-func (s *Store) SaveCheckRun(ctx context.Context, run checklists.CheckRun, ev audit.Event) (int64, error) {
-	var id int64
+// SaveCheckRun stores a check run and returns it with its ID and the audit
+// head its event makes.
+func (s *Store) SaveCheckRun(ctx context.Context, run checklists.CheckRun, ev audit.Event) (checklists.CheckRun, error) {
 	err := s.change(ctx, ev, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM check_runs`).Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM check_runs`).Scan(&run.ID); err != nil {
 			return fmt.Errorf("sqlstore: number check run: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO check_runs (id, at, actor, ready, report) VALUES ($1, $2, $3, $4, $5)`,
-			id, formatTime(run.At), run.Actor, boolInt(run.Ready), string(run.Report))
+		// The head is locked by change: the run's event will seal onto it,
+		// exactly as sealing a copy here does.
+		var head audit.Head
+		if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&head.Seq, &head.Hash); err != nil {
+			return fmt.Errorf("sqlstore: read audit head: %w", err)
+		}
+		sealed := ev
+		run.Head = audit.Seal(&sealed, head)
+		_, err := tx.ExecContext(ctx, `INSERT INTO check_runs (id, at, actor, ready, report, head_seq, head_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			run.ID, formatTime(run.At), run.Actor, boolInt(run.Ready), string(run.Report), run.Head.Seq, run.Head.Hash)
 		if err != nil {
 			return fmt.Errorf("sqlstore: save check run: %w", err)
 		}
 		return nil
 	})
-	return id, err
+	if err != nil {
+		return checklists.CheckRun{}, err
+	}
+	return run, nil
 }
 
 // CheckRuns returns runs since t, newest first.
 func (s *Store) CheckRuns(ctx context.Context, since time.Time) ([]checklists.CheckRun, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor, ready, report FROM check_runs WHERE at >= $1 ORDER BY id DESC`, formatTime(since))
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor, ready, report, head_seq, head_hash FROM check_runs WHERE at >= $1 ORDER BY id DESC`, formatTime(since))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: read check runs: %w", err)
 	}
@@ -211,7 +222,7 @@ func (s *Store) CheckRuns(ctx context.Context, since time.Time) ([]checklists.Ch
 		var run checklists.CheckRun
 		var at, report string
 		var ready int
-		err := r.Scan(&run.ID, &at, &run.Actor, &ready, &report)
+		err := r.Scan(&run.ID, &at, &run.Actor, &ready, &report, &run.Head.Seq, &run.Head.Hash)
 		run.Ready, run.Report = ready != 0, []byte(report)
 		return run, firstErr(err, parseInto(&run.At, at))
 	})

@@ -566,14 +566,18 @@ func TestCheckRuns(t *testing.T) {
 		{At: t0.Add(14 * 24 * time.Hour).In(cet), Actor: "ana@example.com", Ready: true, Report: []byte(`{"ready":true,"results":[]}`)},
 	}
 	for i, run := range runs {
-		id, err := s.SaveCheckRun(ctx, run, event("check.run", "", "", "", "", run.At))
+		saved, err := s.SaveCheckRun(ctx, run, event("check.run", "", "", "", "", run.At))
 		if err != nil {
 			t.Fatalf("SaveCheckRun #%d = %v", i+1, err)
 		}
-		if id != int64(i+1) {
-			t.Errorf("SaveCheckRun #%d ID = %d, want %d", i+1, id, i+1)
+		if saved.ID != int64(i+1) {
+			t.Errorf("SaveCheckRun #%d ID = %d, want %d", i+1, saved.ID, i+1)
 		}
-		runs[i].ID = id
+		// The run's head is the chain's head right after its own event.
+		if head, err := s.AuditHead(ctx); err != nil || saved.Head != head {
+			t.Errorf("SaveCheckRun #%d head %v, chain head %v (%v): want equal", i+1, saved.Head, head, err)
+		}
+		runs[i].ID, runs[i].Head = saved.ID, saved.Head
 		runs[i].At = run.At.UTC()
 	}
 	tests := []struct {
@@ -598,9 +602,9 @@ func TestCheckRuns(t *testing.T) {
 			}
 			for i := range got {
 				g, w := got[i], tt.want[i]
-				if g.ID != w.ID || !g.At.Equal(w.At) || g.Actor != w.Actor || g.Ready != w.Ready || string(g.Report) != string(w.Report) {
-					t.Errorf("CheckRuns(%v)[%d] = {%d %v %s %v %s}, want {%d %v %s %v %s}", tt.since, i,
-						g.ID, g.At, g.Actor, g.Ready, g.Report, w.ID, w.At, w.Actor, w.Ready, w.Report)
+				if g.ID != w.ID || !g.At.Equal(w.At) || g.Actor != w.Actor || g.Ready != w.Ready || string(g.Report) != string(w.Report) || g.Head != w.Head {
+					t.Errorf("CheckRuns(%v)[%d] = {%d %v %s %v %s %v}, want {%d %v %s %v %s %v}", tt.since, i,
+						g.ID, g.At, g.Actor, g.Ready, g.Report, g.Head, w.ID, w.At, w.Actor, w.Ready, w.Report, w.Head)
 				}
 			}
 		})

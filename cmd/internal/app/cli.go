@@ -76,6 +76,7 @@ func (a *app) cli() *cli.App {
 			a.questionnaireCommand(),
 			a.calendarCommand(),
 			a.checkCommand(),
+			a.reportCommand(),
 			a.auditCommand(),
 		},
 	}
