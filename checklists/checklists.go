@@ -225,3 +225,16 @@ func Progress(statuses []StepStatus) (done, total int) {
 	}
 	return done, len(statuses)
 }
+
+// AnsweredBy lists, in questionnaire order, the questions whose current
+// answer actor gave: a sign-off by that person would review their own
+// answers.
+func AnsweredBy(p *providers.Provider, answers map[string]Answer, actor string) []string {
+	var out []string
+	for _, q := range p.Questionnaire {
+		if a, ok := answers[q.ID]; ok && a.Actor == actor {
+			out = append(out, q.ID)
+		}
+	}
+	return out
+}

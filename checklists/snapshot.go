@@ -82,6 +82,34 @@ func (s *Snapshot) SetValues(values map[vault.Ref]vault.Secret) {
 	}
 }
 
+// TopicAnswer is the team's latest answer to another question of the same
+// topic, offered when answering one that has none yet.
+type TopicAnswer struct {
+	Answer
+	Topic string
+}
+
+// TopicAnswer returns the newest answer, among ps's questions that share
+// q's topic (other than q itself), to offer for q; false when q has no
+// topic or none is answered.
+func (s *Snapshot) TopicAnswer(ps []*providers.Provider, owner string, q providers.Question) (TopicAnswer, bool) {
+	var best TopicAnswer
+	if q.Topic == "" {
+		return best, false
+	}
+	for _, p := range ps {
+		for _, other := range p.Questionnaire {
+			if other.Topic != q.Topic || (p.ID == owner && other.ID == q.ID) {
+				continue
+			}
+			if a, ok := s.answers[p.ID][other.ID]; ok && a.Text != "" && a.At.After(best.At) {
+				best = TopicAnswer{Answer: a, Topic: q.Topic}
+			}
+		}
+	}
+	return best, best.Text != ""
+}
+
 // Answers returns a provider's questionnaire answers by question ID.
 func (s *Snapshot) Answers(provider string) map[string]Answer { return s.answers[provider] }
 
@@ -153,4 +181,28 @@ func (s *Snapshot) Shared(p *providers.Provider, env string) []string {
 		}
 	}
 	return out
+}
+
+// QuestionnaireRecord is one provider's questionnaire as a compliance
+// reviewer reads it: every question with its answer, and the latest
+// sign-off of each environment.
+type QuestionnaireRecord struct {
+	Provider *providers.Provider
+	// Answers holds the answered questions' answers, by question ID.
+	Answers  map[string]Answer
+	SignOffs []SignOff // one per environment signed off, in envs' order
+}
+
+// Questionnaire returns p's questionnaire record over envs.
+func (s *Snapshot) Questionnaire(p *providers.Provider, envs []string) QuestionnaireRecord {
+	r := QuestionnaireRecord{Provider: p, Answers: map[string]Answer{}}
+	for id, a := range s.answers[p.ID] {
+		r.Answers[id] = a
+	}
+	for _, env := range envs {
+		if so, ok := s.signoffs[p.ID+"/"+env]; ok {
+			r.SignOffs = append(r.SignOffs, so)
+		}
+	}
+	return r
 }

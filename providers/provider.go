@@ -171,6 +171,10 @@ type Question struct {
 	Required bool   `toml:"required"`
 	// Guidance is the recommended answer or where to find it.
 	Guidance string `toml:"guidance"`
+	// Topic names what the question asks about in words shared across
+	// providers ("data-protection", "mfa-policy"): the team's answer to a
+	// question of the same topic is offered when answering this one.
+	Topic string `toml:"topic" validate:"omitempty,stepid"`
 }
 
 // Signals describe the e-mails that speak for the provider. Subject

@@ -92,6 +92,10 @@ type Input struct {
 	ExpiryWarning time.Duration
 	// Probe is the live probe's result, when one was run.
 	Probe *probe.Result
+	// SignOffMaxAge is how long a production questionnaire sign-off
+	// holds; zero: until an answer changes. It is warned about
+	// ExpiryWarning before.
+	SignOffMaxAge providers.Age
 }
 
 // DefaultExpiryWarning is how long before expiry a secret is flagged.
@@ -118,6 +122,7 @@ func Evaluate(in Input, failOn Severity) Result {
 		f.step(st, in.Facts)
 	}
 	f.credentials(in)
+	f.signOffAge(in)
 	f.probe(in.Probe)
 	f.redirects(in.RedirectURIs)
 	f.calendar(checklists.Calendar(p, env, in.Facts, statuses), in.Now)
@@ -229,6 +234,30 @@ func (f *findings) credentials(in Input) {
 		// the sandbox needs its own.
 		f.add(Error, "env-shared-credential", name, fmt.Sprintf("%s is the same in sandbox and production; keep the environments apart", name),
 			fmt.Sprintf("acctsetup secret set %s %s --env %s", f.p.ID, name, providers.Sandbox))
+	}
+}
+
+// signOffAge reports a production sign-off that reached the maximum age
+// (an error) or will within the warning time.
+func (f *findings) signOffAge(in Input) {
+	so := in.Facts.SignOff
+	if so == nil || in.SignOffMaxAge.IsZero() || f.env != providers.Production || len(f.p.Questionnaire) == 0 {
+		return
+	}
+	warnBefore := in.ExpiryWarning
+	if warnBefore == 0 {
+		warnBefore = DefaultExpiryWarning
+	}
+	expires := in.SignOffMaxAge.After(so.At)
+	fix := f.cmd("questionnaire signoff %s", f.p.ID)
+	signed := so.At.Format(time.DateOnly)
+	switch left := expires.Sub(in.Now); {
+	case left <= 0:
+		f.add(Error, "questionnaire-signoff-expired", "", fmt.Sprintf("the questionnaire sign-off by %s on %s is older than %s (readiness.signoff_max_age): a reviewer must sign it off again",
+			so.Actor, signed, in.SignOffMaxAge), fix)
+	case left <= warnBefore:
+		f.add(Warn, "questionnaire-signoff-ageing", "", fmt.Sprintf("the questionnaire sign-off by %s on %s reaches %s (readiness.signoff_max_age) on %s, in %s",
+			so.Actor, signed, in.SignOffMaxAge, expires.Format(time.DateOnly), days(left)), fix)
 	}
 }
 

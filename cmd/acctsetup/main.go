@@ -25,9 +25,11 @@
 //	acctsetup mailbox login|scan|watch          provider e-mails advance steps
 //	acctsetup mailbox review|accept|dismiss     what waits for a person
 //	acctsetup questionnaire show|answer|signoff answer a provider's questionnaire
+//	acctsetup questionnaire export              every provider's answers and sign-offs
 //	acctsetup calendar list | done ID OBL       obligations after onboarding (renewals, reviews)
 //	acctsetup check [ID...] [--env E] [--probe] readiness: exit 0 ready, 1 not ready
-//	acctsetup audit log | verify                the hash-chained audit trail
+//	acctsetup report [--since 7d]               what changed since then; exit 1 on a regression
+//	acctsetup audit log|verify|head|export      the hash-chained audit trail
 //
 // Every command that prints data takes --json. Exit codes: 0 ready or done,
 // 1 not ready or refused, 2 usage or configuration error, 3 a backend (vault,

@@ -26,10 +26,10 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){"acctsetup": testMain})
 }
 
-// testMain is the acctsetup the transcripts run. With ACCTSETUP_TEST_NOW
-// set (RFC 3339), the clock starts there: a transcript whose output holds
-// dated findings reads the same on any day. The real binary has no such
-// setting.
+// testMain is the acctsetup the transcripts run. After "clock TIME" in a
+// transcript, its clock reads TIME plus the real time gone by since: a
+// transcript whose output holds dated findings reads the same on any day,
+// and commands stay in order. The real binary has no such setting.
 func testMain() {
 	var options []app.Option
 	if s := os.Getenv("ACCTSETUP_TEST_NOW"); s != "" {
@@ -38,9 +38,27 @@ func testMain() {
 			fmt.Fprintf(os.Stderr, "ACCTSETUP_TEST_NOW: %v\n", err)
 			os.Exit(2)
 		}
-		options = append(options, app.At(t))
+		set, err := time.Parse(time.RFC3339Nano, os.Getenv("ACCTSETUP_TEST_NOW_SET"))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "ACCTSETUP_TEST_NOW_SET: %v\n", err)
+			os.Exit(2)
+		}
+		options = append(options, app.At(t.Add(time.Since(set))))
 	}
 	os.Exit(run(options...))
+}
+
+// clock TIME makes the commands that follow see TIME (RFC 3339) now, and
+// the time pass from there.
+func setClock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: clock TIME")
+	}
+	if _, err := time.Parse(time.RFC3339, args[0]); err != nil {
+		ts.Fatalf("clock: %v", err)
+	}
+	ts.Setenv("ACCTSETUP_TEST_NOW", args[0])
+	ts.Setenv("ACCTSETUP_TEST_NOW_SET", time.Now().Format(time.RFC3339Nano))
 }
 
 // TestScripts runs the transcripts in testdata: the real binary against a
@@ -61,6 +79,7 @@ func TestScripts(t *testing.T) {
 			"sql":   runSQL,
 			"forge": forgeChain,
 			"read":  readVar,
+			"clock": setClock,
 			"date":  dateIn,
 		},
 	})

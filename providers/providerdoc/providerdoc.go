@@ -170,10 +170,12 @@ func (w *writer) questionnaire(p *providers.Provider) {
 	}
 	w.line("## Questionnaire")
 	w.line("")
-	w.line("| ID | Question | Required | Guidance |")
-	w.line("|---|---|---|---|")
+	w.line("Questions with a topic share the team's answer with other providers' questions of that topic.")
+	w.line("")
+	w.line("| ID | Question | Required | Topic | Guidance |")
+	w.line("|---|---|---|---|---|")
 	for _, q := range p.Questionnaire {
-		w.line("| `%s` | %s | %s | %s |", q.ID, cell(q.Text), yes(q.Required), cell(q.Guidance))
+		w.line("| `%s` | %s | %s | %s | %s |", q.ID, cell(q.Text), yes(q.Required), orDash(q.Topic), cell(q.Guidance))
 	}
 	w.line("")
 }

@@ -89,6 +89,7 @@ func (a *app) check(ctx *cli.Context) error {
 			Provider: cl.p, Env: cl.env, Facts: snap.Facts(cl.p, cl.env),
 			RedirectURIs: a.redirectURIs(cl.p, cl.env), Shared: snap.Shared(cl.p, cl.env),
 			Now: a.now(), ExpiryWarning: time.Duration(cfg.Readiness.ExpiryWarningDays) * 24 * time.Hour,
+			SignOffMaxAge: cfg.Readiness.SignOffMaxAge,
 		}
 		if probes != nil {
 			in.Probe = probes[i]

@@ -48,8 +48,12 @@ recipients = [{{range $i, $r := .Recipients}}{{if $i}}, {{end}}"{{$r}}"{{end}}]
 # onepassword_vault = "Integrations"
 
 [readiness]
-# Warn this many days before a secret reaches its maximum age.
+# Warn this many days before a secret reaches its maximum age (and before a
+# questionnaire sign-off reaches signoff_max_age).
 expiry_warning_days = 30
+# How long a production questionnaire sign-off holds before a reviewer must sign
+# it off again, like "12mo"; without it a sign-off holds until an answer changes.
+# signoff_max_age = "12mo"
 
 # The team mailbox that approval e-mails arrive in (absent: no mailbox).
 # [mailbox]

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,7 +14,11 @@ import (
 	"github.com/acctsetup/acctsetup/providers"
 )
 
-const flgAnswer = "answer"
+const (
+	flgAnswer           = "answer"
+	flgReuse            = "reuse"
+	flgAllowSelfSignoff = "allow-self-signoff"
+)
 
 func (a *app) questionnaireCommand() *cli.Command {
 	return &cli.Command{
@@ -31,9 +36,13 @@ func (a *app) questionnaireCommand() *cli.Command {
 				Name:      "answer",
 				Usage:     "answer one question: the text comes from --answer, standard input or a prompt",
 				ArgsUsage: "ID QUESTION",
+				Description: "A question with a topic (data-protection, mfa-policy, ...) is offered the team's latest answer\n" +
+					"to a question of the same topic from another provider: press Enter (or send an empty line)\n" +
+					"to reuse it, or give --reuse.",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: flgAnswer, Usage: "the answer `TEXT`"},
 					&cli.StringFlag{Name: flgEvidence, Usage: "what supports it: a `URL`, file path or document reference"},
+					&cli.BoolFlag{Name: flgReuse, Usage: "reuse the team's answer to the same topic from another provider"},
 				},
 				Action: a.questionnaireAnswer,
 			},
@@ -41,8 +50,25 @@ func (a *app) questionnaireCommand() *cli.Command {
 				Name:      "signoff",
 				Usage:     "sign off the answers as a compliance reviewer; production readiness needs it",
 				ArgsUsage: "ID",
-				Flags:     []cli.Flag{envFlag("the `ENVIRONMENT` signed off (required)"), &cli.StringFlag{Name: flgNote, Usage: "a review `NOTE`"}},
-				Action:    a.questionnaireSignoff,
+				Description: "A reviewer may not sign off answers they gave themselves: that is refused unless\n" +
+					"--allow-self-signoff, which the audit trail records with the questions concerned.",
+				Flags: []cli.Flag{
+					envFlag("the `ENVIRONMENT` signed off (required)"),
+					&cli.StringFlag{Name: flgNote, Usage: "a review `NOTE`"},
+					&cli.BoolFlag{Name: flgAllowSelfSignoff, Usage: "sign off although you gave some of the answers (audited)"},
+				},
+				Action: a.questionnaireSignoff,
+			},
+			{
+				Name:      "export",
+				Usage:     "every provider's questionnaire with answers, evidence, who answered when, and sign-offs with their age",
+				ArgsUsage: "[ID...]",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: flgFormat, Usage: "`FORMAT`: " + strings.Join(exportFormats, ", "), Value: "markdown"},
+					&cli.StringFlag{Name: flgOutput, Aliases: []string{"o"}, Usage: "write to `FILE` instead of standard output"},
+					jsonFlag(),
+				},
+				Action: a.questionnaireExport,
 			},
 		},
 	}
@@ -77,6 +103,7 @@ type questionnaireJSON struct {
 
 type answerJSON struct {
 	ID       string     `json:"id"`
+	Topic    string     `json:"topic,omitempty"`
 	Text     string     `json:"text"`
 	Required bool       `json:"required"`
 	Guidance string     `json:"guidance,omitempty"`
@@ -105,7 +132,7 @@ func (a *app) questionnaireShow(ctx *cli.Context) error {
 	out := questionnaireJSON{Provider: p.ID, Questions: []answerJSON{}, SignOffs: []signOffJSON{}, Gaps: map[string][]string{}}
 	for _, q := range p.Questionnaire {
 		an := snap.Answers(p.ID)[q.ID]
-		out.Questions = append(out.Questions, answerJSON{ID: q.ID, Text: q.Text, Required: q.Required, Guidance: q.Guidance,
+		out.Questions = append(out.Questions, answerJSON{ID: q.ID, Topic: q.Topic, Text: q.Text, Required: q.Required, Guidance: q.Guidance,
 			Answer: an.Text, Evidence: an.Evidence, Actor: an.Actor, At: timePtr(an.At)})
 	}
 	envs, err := a.enabledEnvironments(p)
@@ -170,19 +197,63 @@ func (a *app) questionnaireAnswer(ctx *cli.Context) error {
 		err := &providers.UnknownError{What: "question", Name: in[0], Suggestion: providers.Suggest(in[0], ids), Known: ids}
 		return usageError(fmt.Errorf("%s: %w", p.ID, err), "acctsetup questionnaire show "+p.ID+" lists the questions")
 	}
+	offer, offered, err := a.topicAnswer(ctx.Context, p, q)
+	if err != nil {
+		return err
+	}
+	evidence := strings.TrimSpace(ctx.String(flgEvidence))
 	text := strings.TrimSpace(ctx.String(flgAnswer))
-	if !ctx.IsSet(flgAnswer) {
+	switch {
+	case ctx.Bool(flgReuse) && ctx.IsSet(flgAnswer):
+		return usageError(errors.New("give --answer or --reuse, not both"))
+	case ctx.Bool(flgReuse) && !offered:
+		return usageError(fmt.Errorf("no other provider's question of %s's topic %q is answered yet", q.ID, q.Topic),
+			fmt.Sprintf("answer it: acctsetup questionnaire answer %s %s --answer TEXT", p.ID, q.ID))
+	case ctx.Bool(flgReuse):
+		text = offer.Text
+	case !ctx.IsSet(flgAnswer):
 		if a.io.InTTY {
 			a.notef("%s\n%s", q.ID, wrap(q.Text, 2))
 		}
+		if offered {
+			a.notef("the team answered %s's topic %q for %s/%s (%s, %s):\n%s\n(Enter reuses it)",
+				q.ID, offer.Topic, offer.Provider, offer.Question, offer.Actor, offer.At.Local().Format(time.DateOnly), wrap(offer.Text, 2))
+		}
 		if text, err = a.readValue("answer: ", false); err != nil {
 			return failure(err)
+		}
+		if text == "" && offered {
+			text = offer.Text
 		}
 	}
 	if text == "" {
 		return usageError(fmt.Errorf("the answer to %s is empty", q.ID), "give it with --answer TEXT or on standard input")
 	}
-	return a.saveAnswer(ctx.Context, p, q, text, strings.TrimSpace(ctx.String(flgEvidence)))
+	if text == offer.Text && offered {
+		evidence = strings.TrimPrefix(evidence+"; ", "; ") + fmt.Sprintf("reused from %s/%s", offer.Provider, offer.Question)
+		if offer.Evidence != "" {
+			evidence += " (" + offer.Evidence + ")"
+		}
+	}
+	return a.saveAnswer(ctx.Context, p, q, text, evidence)
+}
+
+// topicAnswer finds the team's answer to offer for q: the newest answer to
+// another enabled provider's question of the same topic.
+func (a *app) topicAnswer(ctx context.Context, p *providers.Provider, q providers.Question) (checklists.TopicAnswer, bool, error) {
+	if q.Topic == "" {
+		return checklists.TopicAnswer{}, false, nil
+	}
+	reg, err := a.registry()
+	if err != nil {
+		return checklists.TopicAnswer{}, false, err
+	}
+	snap, err := a.loadSnapshot(ctx, false)
+	if err != nil {
+		return checklists.TopicAnswer{}, false, err
+	}
+	offer, ok := snap.TopicAnswer(reg.All(), p.ID, q)
+	return offer, ok, nil
 }
 
 // saveAnswer stores an answer with its audit event.
@@ -225,15 +296,33 @@ func (a *app) questionnaireSignoff(ctx *cli.Context) error {
 			plural(len(unanswered), "required question"), strings.Join(unanswered, ", ")),
 			fmt.Sprintf("acctsetup questionnaire answer %s %s", p.ID, unanswered[0]))
 	}
+	actor := a.actor()
+	own := checklists.AnsweredBy(p, snap.Answers(p.ID), actor)
+	if len(own) > 0 && !ctx.Bool(flgAllowSelfSignoff) {
+		return failure(fmt.Errorf("%s answered %s of %s's questionnaire (%s): a sign-off needs a reviewer who gave none of the answers",
+			actor, plural(len(own), "question"), p.ID, firstFew(own, 5)),
+			fmt.Sprintf("ask a reviewer to run acctsetup questionnaire signoff %s --env %s, or pass --allow-self-signoff (audited)", p.ID, env))
+	}
 	st, err := a.store(ctx.Context)
 	if err != nil {
 		return err
 	}
-	so := checklists.SignOff{Provider: p.ID, Environment: env, Actor: a.actor(), Note: strings.TrimSpace(ctx.String(flgNote)), At: a.now()}
+	so := checklists.SignOff{Provider: p.ID, Environment: env, Actor: actor, Note: strings.TrimSpace(ctx.String(flgNote)), At: a.now()}
 	ev := audit.Event{At: so.At, Actor: so.Actor, Action: "questionnaire.signoff", Provider: p.ID, Environment: env, Detail: auditDetail("", so.Note)}
+	if len(own) > 0 {
+		ev.Detail = strings.TrimPrefix(ev.Detail+"; ", "; ") + "self sign-off (--allow-self-signoff) of own answers: " + strings.Join(own, ", ")
+	}
 	if err := st.SaveSignOff(ctx.Context, so, ev); err != nil {
 		return backendError(err)
 	}
 	a.printf("signed off %s's questionnaire for %s as %s\n", p.ID, env, so.Actor)
 	return nil
+}
+
+// firstFew joins up to n names, saying how many more there are.
+func firstFew(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }

@@ -72,6 +72,10 @@ type Readiness struct {
 	// ExpiryWarningDays is how many days before a secret expires the
 	// check warns (default 30).
 	ExpiryWarningDays int `toml:"expiry_warning_days"`
+	// SignOffMaxAge is how long a questionnaire sign-off holds, like
+	// "12mo": the check warns ExpiryWarningDays before and fails after.
+	// Empty: a sign-off holds until an answer changes.
+	SignOffMaxAge providers.Age `toml:"signoff_max_age"`
 }
 
 // Provider enables one provider and says how the team set it up.
