@@ -55,14 +55,15 @@ func (a *app) cli() *cli.App {
 			"it yields in a vault, and tells CI and compliance reviewers whether every provider is ready.\n\n" +
 			"Start with:  acctsetup check            (what is left, for every provider)\n" +
 			"             acctsetup onboard xero     (do it, step by step)",
-		HideVersion:     true,
-		Flags:           globalFlags(),
-		ExitErrHandler:  func(*cli.Context, error) {}, // Main maps errors to exit codes
-		Reader:          a.io.In,
-		Writer:          a.io.Out,
-		ErrWriter:       a.io.ErrOut,
-		Suggest:         true,
-		CommandNotFound: a.commandNotFound,
+		HideVersion:          true,
+		EnableBashCompletion: true,
+		Flags:                globalFlags(),
+		ExitErrHandler:       func(*cli.Context, error) {}, // Main maps errors to exit codes
+		Reader:               a.io.In,
+		Writer:               a.io.Out,
+		ErrWriter:            a.io.ErrOut,
+		Suggest:              true,
+		CommandNotFound:      a.commandNotFound,
 		Commands: []*cli.Command{
 			a.initCommand(),
 			a.providersCommand(),
@@ -78,6 +79,8 @@ func (a *app) cli() *cli.App {
 			a.checkCommand(),
 			a.reportCommand(),
 			a.auditCommand(),
+			a.completionCommand(),
+			a.manCommand(),
 		},
 	}
 	for _, c := range app.Commands {
@@ -108,6 +111,7 @@ func (a *app) prepare(c *cli.Command) {
 		return
 	}
 	c.Flags = append(c.Flags, globalFlags()...)
+	a.completeProviders(c)
 	action := c.Action
 	c.Action = func(ctx *cli.Context) error {
 		positional, err := interspersed(ctx)
