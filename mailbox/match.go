@@ -183,9 +183,25 @@ func squash(s string) squashed {
 	}, strings.ToLower(s)))
 }
 
-// names reports whether the text holds one of the provider's brand words.
+// names reports whether the text holds one of the provider's brand words
+// outside the words that only contain one (Signals.BrandExceptions).
 func (s squashed) names(p *providers.Provider) bool {
-	return slices.ContainsFunc(p.Brands(), func(b string) bool { return strings.Contains(string(s), b) })
+	text := string(s)
+	for _, b := range p.Brands() {
+		if !strings.Contains(text, b) {
+			continue // most text names no brand: the exceptions cost nothing then
+		}
+		if len(p.Signals.BrandExceptions) == 0 {
+			return true
+		}
+		for _, w := range p.Signals.BrandExceptions {
+			text = strings.ReplaceAll(text, w, " ")
+		}
+		if strings.Contains(text, b) {
+			return true
+		}
+	}
+	return false
 }
 
 // splitAddress splits an address at its last "@". Without one, the whole

@@ -158,6 +158,13 @@ func TestClassify(t *testing.T) {
 		{name: "second brand in the name", m: mailbox.Message{From: "team@mailer.example", FromName: "QuickBooks Team", Subject: "Production access granted"},
 			provider: "quickbooksonline", signal: "production-approved", reason: `sender name "QuickBooks Team"`},
 		{name: "brand across words is no brand", m: mailbox.Message{From: "max@eros.example", FromName: "Max Eros", Subject: "Partner application approved"}},
+		// Ordinary words that hold a brand (brand_exceptions) name no provider.
+		{name: "messages hold sage", m: mailbox.Message{From: "messages-noreply@linkedin.com", FromName: "LinkedIn Messages", Subject: "You have 2 new messages", AuthResults: pass("linkedin.com")}},
+		{name: "usage holds sage", m: mailbox.Message{From: "billing@cloud.example", FromName: "Usage Alerts", Subject: "Your usage report"}},
+		{name: "xerox holds xero", m: mailbox.Message{From: "noreply@xerox.com", FromName: "Xerox", Subject: "Your printer account is ready", AuthResults: pass("xerox.com")}},
+		{name: "intuitive holds intuit", m: mailbox.Message{From: "news@intuitive.example", FromName: "Intuitive Surgical", Subject: "Quarterly update"}},
+		{name: "a brand beside an exception still names it", m: mailbox.Message{From: "api@sage-messages.example", Subject: "Your Sage 200 API credentials"},
+			provider: "sage200", signal: "credentials-issued", reason: "sender domain look-alike sage-messages.example is not a Sage 200 Standard domain"},
 
 		{name: "forward by a teammate", m: teammate("Fwd: Your certification was successful"),
 			provider: "xero", signal: "certification-passed", reason: "forwarded by priya@acme.example, not sent by Xero"},

@@ -190,6 +190,10 @@ type Signals struct {
 	// without coming from a listed domain is a look-alike or a forward: a
 	// person reviews it. Empty means the provider's ID (see Provider.Brands).
 	Brands []string `toml:"brands" validate:"dive,providerid"`
+	// BrandExceptions are ordinary words that hold a brand without naming
+	// the provider ("message" holds "sage", "intuitive" holds "intuit"):
+	// a sender or subject is not a look-alike for using them.
+	BrandExceptions []string `toml:"brand_exceptions" validate:"dive,providerid"`
 	// Relays are senders within Domains that carry mail the provider's own
 	// customers write, such as invoices sent through the product: an
 	// address ("quickbooks@notification.intuit.com") or a domain and its

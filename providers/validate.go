@@ -282,6 +282,11 @@ func (p *Provider) validateSignals(add addFunc) {
 	if len(p.Signals.Rules) > 0 && len(p.Signals.Domains) == 0 {
 		add("signals.domains", "signal rules need at least one sender domain")
 	}
+	for i, w := range p.Signals.BrandExceptions {
+		if !slices.ContainsFunc(p.Brands(), func(b string) bool { return strings.Contains(w, b) }) {
+			add(fmt.Sprintf("signals.brand_exceptions[%d]", i), "%q holds none of the brands %s, so it excepts nothing", w, strings.Join(p.Brands(), ", "))
+		}
+	}
 	for i, r := range p.Signals.Relays {
 		_, domain, isAddress := strings.Cut(r, "@")
 		if !isAddress {

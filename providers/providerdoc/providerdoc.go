@@ -210,6 +210,9 @@ func (w *writer) signals(p *providers.Provider) {
 	w.line("Mail from %s (and their subdomains) advances a step when the receiving server's", codes(sig.Domains))
 	w.line("`Authentication-Results` show DMARC or DKIM pass for one of them and its subject matches a rule.")
 	w.line("Brand words for look-alike senders: %s.", codes(p.Brands()))
+	if len(sig.BrandExceptions) > 0 {
+		w.line("Ordinary words that hold a brand and name no one: %s.", codes(sig.BrandExceptions))
+	}
 	if len(sig.Relays) > 0 {
 		w.line("Never advancing (they carry mail the provider's customers write): %s.", codes(sig.Relays))
 	}
