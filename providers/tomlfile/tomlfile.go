@@ -115,7 +115,8 @@ func locate(file string, data []byte, err error) error {
 	return &Error{File: file, Line: line, Field: path, Msg: msg}
 }
 
-// literalType names a TOML value's type the way the library reports it.
+// literalType names a TOML value's type the way the library reports it
+// (its fmtType: %T with "interface {}" written "any").
 func literalType(value string) string {
 	switch v := strings.TrimSpace(value); {
 	case v == "":
@@ -123,9 +124,9 @@ func literalType(value string) string {
 	case v[0] == '"' || v[0] == '\'':
 		return "string"
 	case v[0] == '[':
-		return "[]interface {}"
+		return "[]any"
 	case v[0] == '{':
-		return "map[string]interface {}"
+		return "map[string]any"
 	case v == "true" || v == "false":
 		return "bool"
 	case strings.ContainsAny(v, ".eE") && !strings.ContainsAny(v, "-:T"):
@@ -136,18 +137,20 @@ func literalType(value string) string {
 	return "int64"
 }
 
-// typeName turns a Go type from the library's message into words.
+// typeName turns a type from the library's message into words: a Go type
+// for the TOML value, the kind it wanted ("slice", "boolean", "float",
+// "integer", ...) for the destination.
 func typeName(t string) string {
 	switch {
 	case t == "string" || strings.HasPrefix(t, "primitive"):
 		return "a string"
 	case t == "int64" || strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
 		return "a whole number"
-	case t == "float64":
+	case t == "float64" || t == "float":
 		return "a number"
-	case t == "bool":
+	case t == "bool" || t == "boolean":
 		return "true or false"
-	case strings.HasPrefix(t, "[]"):
+	case strings.HasPrefix(t, "[]") || t == "slice":
 		return "a list"
 	case strings.HasPrefix(t, "map") || strings.HasPrefix(t, "struct"):
 		return "a table"

@@ -101,13 +101,16 @@ func TestErrorString(t *testing.T) {
 }
 
 type testConfig struct {
-	Name  string `toml:"name"`
-	Port  int    `toml:"port"`
+	Name  string  `toml:"name"`
+	Port  int     `toml:"port"`
+	Ratio float64 `toml:"ratio"`
 	Inner struct {
-		Host string `toml:"host"`
+		Host   string `toml:"host"`
+		Secure bool   `toml:"secure"`
 	} `toml:"inner"`
 	Items []struct {
-		ID string `toml:"id"`
+		ID     string   `toml:"id"`
+		Labels []string `toml:"labels"`
 	} `toml:"items"`
 }
 
@@ -206,6 +209,31 @@ func TestDecodeTypeMismatch(t *testing.T) {
 			name:    "the wrong one of several array elements",
 			text:    "name = \"n\"\n[[items]]\nid = \"a\"\n[[items]]\nid = 7\n[[items]]\nid = \"c\"\n",
 			wantErr: `c.toml:5: items[1].id: must be a string, not a whole number`,
+		},
+		{
+			name:    "a list in the wrong one of several array elements",
+			text:    "name = \"n\"\n[[items]]\nid = \"a\"\n[[items]]\nid = [\"b\"]\n[[items]]\nid = \"c\"\n",
+			wantErr: `c.toml:5: items[1].id: must be a string, not a list`,
+		},
+		{
+			name:    "a table in the wrong one of several array elements",
+			text:    "name = \"n\"\n[[items]]\nid = \"a\"\n[[items]]\nid = { b = 1 }\n",
+			wantErr: `c.toml:5: items[1].id: must be a string, not a table`,
+		},
+		{
+			name:    "a string for a list",
+			text:    "[[items]]\nid = \"a\"\n[[items]]\nid = \"b\"\nlabels = \"x\"\n",
+			wantErr: `c.toml:5: items[1].labels: must be a list, not a string`,
+		},
+		{
+			name:    "a string for true or false",
+			text:    "[inner]\nhost = \"h\"\nsecure = \"yes\"\n",
+			wantErr: `c.toml:3: inner.secure: must be true or false, not a string`,
+		},
+		{
+			name:    "a string for a number",
+			text:    "name = \"n\"\nratio = \"half\"\n",
+			wantErr: `c.toml:2: ratio: must be a number, not a string`,
 		},
 	}
 	for _, tt := range tests {
