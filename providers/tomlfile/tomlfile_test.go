@@ -101,9 +101,10 @@ func TestErrorString(t *testing.T) {
 }
 
 type testConfig struct {
-	Name  string  `toml:"name"`
-	Port  int     `toml:"port"`
-	Ratio float64 `toml:"ratio"`
+	Name  string              `toml:"name"`
+	Port  int                 `toml:"port"`
+	Ratio float64             `toml:"ratio"`
+	Tags  map[string][]string `toml:"tags"`
 	Inner struct {
 		Host   string `toml:"host"`
 		Secure bool   `toml:"secure"`
@@ -123,7 +124,11 @@ func TestDecode(t *testing.T) {
 	}{
 		{
 			name: "valid",
-			text: "name = \"n\"\nport = 993\n\n[inner]\nhost = \"h\"\n\n[[items]]\nid = \"a\"\n",
+			text: "name = \"n\"\nport = 993\n\n[inner]\nhost = \"h\"\n\n[[items]]\nid = \"a\"\n\n[tags]\nb = [\"y\"]\n",
+		},
+		{
+			name: "valid, a map inline",
+			text: "name = \"n\"\nport = 993\ntags = { a = [\"x\"] }\n[inner]\nhost = \"h\"\n\n[[items]]\nid = \"a\"\n",
 		},
 		{
 			name:    "unknown top-level key",
@@ -154,6 +159,18 @@ func TestDecode(t *testing.T) {
 			name:    "key defined twice",
 			text:    "name = \"n\"\nname = \"m\"\n",
 			wantErr: "c.toml:2: name: Key 'name' has already been defined.",
+		},
+		{
+			// The TOML library drops it without an error.
+			name:    "a list for a map",
+			text:    "name = \"n\"\ntags = [\"x\"]\n",
+			wantErr: "c.toml:2: tags: must be a table, not a list",
+		},
+		{
+			// The TOML library would fill name from one of them, in map order.
+			name:    "a key in another case",
+			text:    "name = \"n\"\n[inner]\nHOST = \"h\"\n",
+			wantErr: "c.toml:3: inner.HOST: unknown key (keys are case-sensitive)",
 		},
 		{
 			name:    "integer out of range",
