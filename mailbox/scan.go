@@ -576,8 +576,12 @@ func parseHeader(m *Message, block []byte) {
 	// maxHeader: the default would allocate 4 KiB for every message.
 	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(block), strings.NewReader("\r\n\r\n")), len(block)+4)
 	h, _ := textproto.ReadHeader(br) // on a malformed line, the fields before it
-	m.MessageID = messageID(h.Get("Message-Id"))
-	m.From, m.FromName = fromAddress(h.Get("From"))
+	// A message ID and an address are printable text (RFC 5322): what
+	// else a header holds must not reach the terminal "mailbox review"
+	// prints them to.
+	m.MessageID = printable(messageID(h.Get("Message-Id")))
+	from, name := fromAddress(h.Get("From"))
+	m.From, m.FromName = printable(from), name
 	m.Subject = DecodeHeader(h.Get("Subject"))
 	m.Date = parseDate(h.Get("Date"))
 	m.AuthResults = h.Values("Authentication-Results")

@@ -447,6 +447,18 @@ func TestHeaderValues(t *testing.T) {
 	}
 }
 
+// TestParseHeaderPrintable checks that no header drives the terminal that
+// "mailbox review" prints the message ID and sender to (FuzzClassify found
+// a Message-ID that is not UTF-8).
+func TestParseHeaderPrintable(t *testing.T) {
+	t.Parallel()
+	var m Message
+	parseHeader(&m, []byte("Message-ID: <a\x1b[2J\xf5@example.com>\r\nFrom: \x1b]0;pwned\x07@xero.com\r\n"))
+	if m.MessageID != "a?[2J?@example.com" || m.From != "pwned?@xero.com" {
+		t.Errorf("Message-ID %q, From %q: want control characters and bytes that are not UTF-8 replaced by ?", m.MessageID, m.From)
+	}
+}
+
 func TestParseDate(t *testing.T) {
 	t.Parallel()
 	want := time.Date(2025, 6, 3, 8, 15, 0, 0, time.UTC)

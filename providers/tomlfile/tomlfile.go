@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -43,6 +44,9 @@ func Decode(file string, data []byte, v any) error {
 	if err != nil {
 		return locate(file, data, err)
 	}
+	if err := checkKeys(file, data, md, reflect.TypeOf(v)); err != nil {
+		return err
+	}
 	undecoded := md.Undecoded()
 	if len(undecoded) == 0 {
 		return nil
@@ -65,6 +69,114 @@ func Decode(file string, data []byte, v any) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkKeys reports what the TOML library (v1.6.0) lets pass: a key that
+// names a field only when case is ignored, though TOML keys are
+// case-sensitive (and "path" and "PATH" would both fill one field, the
+// last in map order winning), and a value that is not a table for a map
+// field, which it drops without an error (its unifyMap tests tmap, not
+// mapping, for nil; see https://github.com/BurntSushi/toml/pull/491).
+func checkKeys(file string, data []byte, md toml.MetaData, t reflect.Type) error {
+	var (
+		errs []error
+		loc  *Locator
+		seen = map[string]bool{}
+	)
+	for _, key := range md.Keys() {
+		plain := key.String()
+		field, exact, ok := fieldType(t, key)
+		if !ok || seen[plain] {
+			continue // no field: Undecoded reports it
+		}
+		var msg string
+		switch typ := md.Type(key...); {
+		case !exact:
+			msg = "unknown key (keys are case-sensitive)"
+		case field.Kind() == reflect.Map && typ != "Hash":
+			msg = "must be a table, not " + tomlTypeName(typ)
+		default:
+			continue
+		}
+		seen[plain] = true
+		if loc == nil {
+			l := NewLocator(data)
+			loc = &l
+		}
+		line, path := loc.find(plain, func(value string) bool { return value != "" && value[0] != '{' })
+		if path == "" {
+			path = plain
+		}
+		errs = append(errs, &Error{File: file, Line: line, Field: path, Msg: msg})
+	}
+	return errors.Join(errs...)
+}
+
+// fieldType follows key from t through struct fields (named by their toml
+// tags), pointers, slices and map values. It returns the type the key's
+// value decodes into, whether each field's name matched exactly, not only
+// when case is ignored, and whether the key names a field at all.
+func fieldType(t reflect.Type, key toml.Key) (field reflect.Type, exact, ok bool) {
+	exact = true
+	for _, piece := range key {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		switch t.Kind() {
+		case reflect.Map:
+			t = t.Elem()
+		case reflect.Struct:
+			f, matched := structField(t, piece)
+			if f == nil {
+				return nil, false, false
+			}
+			t, exact = f.Type, exact && matched
+		default:
+			return nil, false, false
+		}
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t, exact, true
+}
+
+// structField returns the field of struct type t that the TOML library
+// decodes key into, and whether its name is key exactly.
+func structField(t reflect.Type, key string) (*reflect.StructField, bool) {
+	var folded *reflect.StructField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		switch {
+		case !f.IsExported() || name == "-":
+		case name == key:
+			return &f, true
+		case folded == nil && strings.EqualFold(name, key):
+			folded = &f
+		}
+	}
+	return folded, false
+}
+
+// tomlTypeName turns the library's name of a TOML type into words.
+func tomlTypeName(t string) string {
+	switch t {
+	case "String":
+		return "a string"
+	case "Integer":
+		return "a whole number"
+	case "Float":
+		return "a number"
+	case "Bool":
+		return "true or false"
+	case "Datetime":
+		return "a date"
+	}
+	return "a list"
 }
 
 var (
@@ -115,7 +227,8 @@ func locate(file string, data []byte, err error) error {
 	return &Error{File: file, Line: line, Field: path, Msg: msg}
 }
 
-// literalType names a TOML value's type the way the library reports it.
+// literalType names a TOML value's type the way the library reports it
+// (its fmtType: %T with "interface {}" written "any").
 func literalType(value string) string {
 	switch v := strings.TrimSpace(value); {
 	case v == "":
@@ -123,9 +236,9 @@ func literalType(value string) string {
 	case v[0] == '"' || v[0] == '\'':
 		return "string"
 	case v[0] == '[':
-		return "[]interface {}"
+		return "[]any"
 	case v[0] == '{':
-		return "map[string]interface {}"
+		return "map[string]any"
 	case v == "true" || v == "false":
 		return "bool"
 	case strings.ContainsAny(v, ".eE") && !strings.ContainsAny(v, "-:T"):
@@ -136,18 +249,20 @@ func literalType(value string) string {
 	return "int64"
 }
 
-// typeName turns a Go type from the library's message into words.
+// typeName turns a type from the library's message into words: a Go type
+// for the TOML value, the kind it wanted ("slice", "boolean", "float",
+// "integer", ...) for the destination.
 func typeName(t string) string {
 	switch {
 	case t == "string" || strings.HasPrefix(t, "primitive"):
 		return "a string"
 	case t == "int64" || strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
 		return "a whole number"
-	case t == "float64":
+	case t == "float64" || t == "float":
 		return "a number"
-	case t == "bool":
+	case t == "bool" || t == "boolean":
 		return "true or false"
-	case strings.HasPrefix(t, "[]"):
+	case strings.HasPrefix(t, "[]") || t == "slice":
 		return "a list"
 	case strings.HasPrefix(t, "map") || strings.HasPrefix(t, "struct"):
 		return "a table"

@@ -101,13 +101,17 @@ func TestErrorString(t *testing.T) {
 }
 
 type testConfig struct {
-	Name  string `toml:"name"`
-	Port  int    `toml:"port"`
+	Name  string              `toml:"name"`
+	Port  int                 `toml:"port"`
+	Ratio float64             `toml:"ratio"`
+	Tags  map[string][]string `toml:"tags"`
 	Inner struct {
-		Host string `toml:"host"`
+		Host   string `toml:"host"`
+		Secure bool   `toml:"secure"`
 	} `toml:"inner"`
 	Items []struct {
-		ID string `toml:"id"`
+		ID     string   `toml:"id"`
+		Labels []string `toml:"labels"`
 	} `toml:"items"`
 }
 
@@ -120,7 +124,11 @@ func TestDecode(t *testing.T) {
 	}{
 		{
 			name: "valid",
-			text: "name = \"n\"\nport = 993\n\n[inner]\nhost = \"h\"\n\n[[items]]\nid = \"a\"\n",
+			text: "name = \"n\"\nport = 993\n\n[inner]\nhost = \"h\"\n\n[[items]]\nid = \"a\"\n\n[tags]\nb = [\"y\"]\n",
+		},
+		{
+			name: "valid, a map inline",
+			text: "name = \"n\"\nport = 993\ntags = { a = [\"x\"] }\n[inner]\nhost = \"h\"\n\n[[items]]\nid = \"a\"\n",
 		},
 		{
 			name:    "unknown top-level key",
@@ -151,6 +159,18 @@ func TestDecode(t *testing.T) {
 			name:    "key defined twice",
 			text:    "name = \"n\"\nname = \"m\"\n",
 			wantErr: "c.toml:2: name: Key 'name' has already been defined.",
+		},
+		{
+			// The TOML library drops it without an error.
+			name:    "a list for a map",
+			text:    "name = \"n\"\ntags = [\"x\"]\n",
+			wantErr: "c.toml:2: tags: must be a table, not a list",
+		},
+		{
+			// The TOML library would fill name from one of them, in map order.
+			name:    "a key in another case",
+			text:    "name = \"n\"\n[inner]\nHOST = \"h\"\n",
+			wantErr: "c.toml:3: inner.HOST: unknown key (keys are case-sensitive)",
 		},
 		{
 			name:    "integer out of range",
@@ -206,6 +226,31 @@ func TestDecodeTypeMismatch(t *testing.T) {
 			name:    "the wrong one of several array elements",
 			text:    "name = \"n\"\n[[items]]\nid = \"a\"\n[[items]]\nid = 7\n[[items]]\nid = \"c\"\n",
 			wantErr: `c.toml:5: items[1].id: must be a string, not a whole number`,
+		},
+		{
+			name:    "a list in the wrong one of several array elements",
+			text:    "name = \"n\"\n[[items]]\nid = \"a\"\n[[items]]\nid = [\"b\"]\n[[items]]\nid = \"c\"\n",
+			wantErr: `c.toml:5: items[1].id: must be a string, not a list`,
+		},
+		{
+			name:    "a table in the wrong one of several array elements",
+			text:    "name = \"n\"\n[[items]]\nid = \"a\"\n[[items]]\nid = { b = 1 }\n",
+			wantErr: `c.toml:5: items[1].id: must be a string, not a table`,
+		},
+		{
+			name:    "a string for a list",
+			text:    "[[items]]\nid = \"a\"\n[[items]]\nid = \"b\"\nlabels = \"x\"\n",
+			wantErr: `c.toml:5: items[1].labels: must be a list, not a string`,
+		},
+		{
+			name:    "a string for true or false",
+			text:    "[inner]\nhost = \"h\"\nsecure = \"yes\"\n",
+			wantErr: `c.toml:3: inner.secure: must be true or false, not a string`,
+		},
+		{
+			name:    "a string for a number",
+			text:    "name = \"n\"\nratio = \"half\"\n",
+			wantErr: `c.toml:2: ratio: must be a number, not a string`,
 		},
 	}
 	for _, tt := range tests {

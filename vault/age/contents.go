@@ -119,6 +119,13 @@ func unmarshal(data []byte) (*contents, error) {
 		case !s.UpdatedAt.IsZero():
 			return nil, fmt.Errorf("secret %d: updated_at belongs to version 1; version %d has set_at", i, formatVersion)
 		}
+		// Times are kept in UTC, as they are written; one that RFC 3339
+		// cannot write in UTC would make every later write fail.
+		for _, at := range []*time.Time{&s.SetAt, &s.RotatedAt, &s.ExpiresAt} {
+			if *at = at.UTC(); at.Year() < 0 || at.Year() > 9999 {
+				return nil, fmt.Errorf("secret %d: a time is outside the years 0000 to 9999 in UTC", i)
+			}
+		}
 		c.secrets[ref] = s
 	}
 	return c, nil

@@ -66,6 +66,10 @@ func TestParseRecipients(t *testing.T) {
 			wantErr: `agevault: recipient 1: unknown recipient type "bob@example.com": want an age1... or ssh-ed25519/ssh-rsa public key`},
 		{name: "private key not echoed", lines: []string{x.String()},
 			wantErr: `agevault: recipient 1: this is a private key (AGE-SECRET-KEY-...): give its public key (age1...) instead`},
+		{name: "quoted private key not echoed", lines: []string{`"` + x.String() + `"`},
+			wantErr: `agevault: recipient 1: this is a private key (AGE-SECRET-KEY-...): give its public key (age1...) instead`},
+		{name: "PEM private key not echoed", lines: []string{"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----"},
+			wantErr: `agevault: recipient 1: this is a private key (PRIVATE KEY): give its public key (ssh-ed25519 ... or ssh-rsa ...) instead`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +79,7 @@ func TestParseRecipients(t *testing.T) {
 				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want prefix %q", err, tt.wantErr)
 				}
-				if strings.Contains(err.Error(), x.String()) {
+				if strings.Contains(err.Error(), x.String()) || strings.Contains(err.Error(), "b3BlbnNzaC1rZXktdjEAAAAA") {
 					t.Errorf("error %q contains a private key", err)
 				}
 				return

@@ -255,6 +255,8 @@ func TestCorruptedFile(t *testing.T) {
 		{name: "version 3", plaintext: `{"version":3,"secrets":[]}`, wantErr: "is corrupted: unsupported format version 3 (want 2)"},
 		{name: "updated_at in version 2", plaintext: `{"version":2,"secrets":[{"provider":"xero","environment":"production","field":"client_id","value":"v","updated_at":"2025-01-02T03:04:05Z"}]}`,
 			wantErr: "is corrupted: secret 0: updated_at belongs to version 1; version 2 has set_at"},
+		{name: "time past 9999 in UTC", plaintext: `{"version":2,"secrets":[{"provider":"xero","environment":"production","field":"client_id","value":"v","set_at":"9999-12-31T23:59:59-23:59"}]}`,
+			wantErr: "is corrupted: secret 0: a time is outside the years 0000 to 9999 in UTC"},
 		{name: "invalid ref", plaintext: `{"version":1,"secrets":[{"provider":"Xero","environment":"production","field":"client_id","value":"v"}]}`, wantErr: `is corrupted: secret 0: vault: invalid ref "Xero/production/client_id"`},
 		{name: "duplicate ref", plaintext: `{"version":1,"secrets":[` +
 			`{"provider":"xero","environment":"production","field":"client_id","value":"a"},` +

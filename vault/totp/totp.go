@@ -91,7 +91,10 @@ func parseSeed(seed string, k Key) (Key, error) {
 	if seed == "" {
 		return Key{}, errors.New("totp: no seed given")
 	}
-	b, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(seed)
+	// Decode as the otp library does when it makes a code: padded to whole
+	// groups of eight. Unpadded decoding would take 1, 3 or 6 characters
+	// over, which no base32 text ends with, and codes would then fail.
+	b, err := base32.StdEncoding.DecodeString(seed + strings.Repeat("=", (8-len(seed)%8)%8))
 	if err != nil {
 		return Key{}, errors.New("totp: the seed is not base32 (letters A-Z and digits 2-7)")
 	}

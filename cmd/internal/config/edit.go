@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +16,8 @@ import (
 
 // SetVaultRecipients rewrites the file's [vault] recipients to the given
 // list, leaving every other line, comments included, as it was. The new
-// text is checked by parsing it before the file is replaced atomically.
+// text is checked by parsing it before the file is replaced atomically:
+// it must hold the recipients and every other setting the file held.
 // It returns a function that puts the old file back, for a caller whose
 // next step fails.
 func (c *Config) SetVaultRecipients(recipients []string) (restore func() error, err error) {
@@ -26,16 +28,9 @@ func (c *Config) SetVaultRecipients(recipients []string) (restore func() error, 
 	if err != nil {
 		return nil, fmt.Errorf("config: read %s: %w", c.File, err)
 	}
-	edited, err := setArray(old, c.loc, "vault", "recipients", recipients)
+	edited, check, err := editRecipients(c.File, old, recipients)
 	if err != nil {
-		return nil, fmt.Errorf("config: %s: %w", c.File, err)
-	}
-	check, err := Parse(c.File, edited)
-	if err != nil {
-		return nil, fmt.Errorf("config: editing %s would break it: %w", c.File, err)
-	}
-	if !slices.Equal(check.Vault.Recipients, recipients) {
-		return nil, fmt.Errorf("config: %s: could not place vault.recipients; edit it by hand", c.File)
+		return nil, err
 	}
 	if err := writeFile(c.File, edited); err != nil {
 		return nil, err
@@ -43,6 +38,32 @@ func (c *Config) SetVaultRecipients(recipients []string) (restore func() error, 
 	c.Vault.Recipients = recipients
 	c.loc = check.loc
 	return func() error { return writeFile(c.File, old) }, nil
+}
+
+// editRecipients returns data, the text of the config file, with the vault
+// recipients set, and the config it parses to. It refuses an edit that
+// would change anything else, such as one placed inside a multi-line string
+// the locator did not see.
+func editRecipients(file string, data []byte, recipients []string) ([]byte, *Config, error) {
+	orig, err := Parse(file, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	edited, err := setArray(data, orig.loc, "vault", "recipients", recipients)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %s: %w", file, err)
+	}
+	check, err := Parse(file, edited)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: editing %s would break it: %w", file, err)
+	}
+	before, after := *orig, *check
+	before.Vault.Recipients, after.Vault.Recipients = recipients, recipients
+	before.loc, after.loc = tomlfile.Locator{}, tomlfile.Locator{}
+	if !slices.Equal(check.Vault.Recipients, recipients) || !reflect.DeepEqual(before, after) {
+		return nil, nil, fmt.Errorf("config: %s: could not place vault.recipients; edit it by hand", file)
+	}
+	return edited, check, nil
 }
 
 // setArray returns data with table.key set to values: the existing

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/acctsetup/acctsetup/providers/tomlfile"
@@ -98,5 +99,28 @@ func TestSetVaultRecipients(t *testing.T) {
 
 	if _, err := Defaults(t.TempDir()).SetVaultRecipients([]string{"age1new"}); err == nil {
 		t.Error("SetVaultRecipients without a config file succeeded")
+	}
+}
+
+// TestSetVaultRecipientsChangesNothingElse checks that an edit the
+// locator places inside a multi-line string (its key quoted, so unseen) is
+// refused rather than written: FuzzParse's edit property flags it.
+func TestSetVaultRecipientsChangesNothingElse(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "acctsetup.toml")
+	orig := "[state]\n\"dsn\" = \"\"\"\n[vault]\nrecipients = [\"b\"]\n\"\"\"\n[vault]\nrecipients = [\"b\"]\n"
+	if err := os.WriteFile(path, []byte(orig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.SetVaultRecipients([]string{"b"})
+	if want := "could not place vault.recipients; edit it by hand"; err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("SetVaultRecipients error = %v, want one ending %q", err, want)
+	}
+	if data, _ := os.ReadFile(path); string(data) != orig {
+		t.Errorf("the file became\n%s", data)
 	}
 }
