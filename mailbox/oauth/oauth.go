@@ -118,6 +118,43 @@ func Google(clientID, clientSecret, refreshToken string, opts ...Option) (*Sourc
 	return s, s.check()
 }
 
+// Credential is one value a flow needs, under the name the vault keeps it.
+type Credential struct {
+	Field string // a vault field name: tenant_id, client_id, client_secret, refresh_token
+	Label string // what a person is asked for
+}
+
+// credentials are each flow's values, in the order a person is asked.
+var credentials = map[string][]Credential{
+	mailbox.OAuthMicrosoft365: {
+		{"tenant_id", "Microsoft Entra tenant (directory) ID"},
+		{"client_id", "application (client) ID"},
+		{"client_secret", "client secret value"},
+	},
+	mailbox.OAuthGoogle: {
+		{"client_id", "OAuth client ID"},
+		{"client_secret", "OAuth client secret"},
+		{"refresh_token", "refresh token (scope https://mail.google.com/)"},
+	},
+}
+
+// Credentials lists what a flow (mailbox.OAuthMicrosoft365 or
+// mailbox.OAuthGoogle) needs, or nil for an unknown flow.
+func Credentials(flow string) []Credential {
+	return credentials[flow]
+}
+
+// New returns the Source of a flow given its credentials by field name.
+func New(flow string, values map[string]string, opts ...Option) (*Source, error) {
+	switch flow {
+	case mailbox.OAuthMicrosoft365:
+		return Microsoft365(values["tenant_id"], values["client_id"], values["client_secret"], opts...)
+	case mailbox.OAuthGoogle:
+		return Google(values["client_id"], values["client_secret"], values["refresh_token"], opts...)
+	}
+	return nil, fmt.Errorf("oauth: unknown flow %q, want %q or %q: %w", flow, mailbox.OAuthMicrosoft365, mailbox.OAuthGoogle, mailbox.ErrInvalidConfig)
+}
+
 func newSource(name, tokenURL string, secrets []string, opts []Option) *Source {
 	s := &Source{name: name, url: tokenURL, secrets: secrets, client: &http.Client{Timeout: fetchTimeout}, now: time.Now}
 	for _, opt := range opts {

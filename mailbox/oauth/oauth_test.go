@@ -226,3 +226,30 @@ func TestNewSourceChecks(t *testing.T) {
 		t.Errorf("Google endpoint %q", g.Endpoint())
 	}
 }
+
+// TestNew: each flow's Credentials are exactly what New needs.
+func TestNew(t *testing.T) {
+	t.Parallel()
+	srv := oauthtest.NewTokenServer(t, time.Hour)
+	known := map[string]string{"tenant_id": oauthtest.TenantID, "client_id": oauthtest.ClientID,
+		"client_secret": oauthtest.ClientSecret, "refresh_token": oauthtest.RefreshToken}
+	for _, flow := range []string{mailbox.OAuthMicrosoft365, mailbox.OAuthGoogle} {
+		values := map[string]string{}
+		for _, c := range Credentials(flow) {
+			values[c.Field] = known[c.Field]
+		}
+		s, err := New(flow, values, WithTokenURL(srv.URL))
+		if err != nil {
+			t.Fatalf("%s: %v", flow, err)
+		}
+		if _, _, err := s.Token(context.Background()); err != nil {
+			t.Errorf("%s: Token() = %v", flow, err)
+		}
+	}
+	if _, err := New("yahoo", known); !errors.Is(err, mailbox.ErrInvalidConfig) {
+		t.Errorf("New(yahoo) = %v, want ErrInvalidConfig", err)
+	}
+	if Credentials("yahoo") != nil {
+		t.Error("Credentials(yahoo) lists credentials")
+	}
+}
