@@ -75,13 +75,15 @@ func vaultValues(t *testing.T, r *mailboxRun) map[string]string {
 	return values
 }
 
+// The tests here run commands, so none is parallel: commands running at
+// once in one process race on urfave/cli's globals.
+
 // TestMailboxLoginOAuth: login --oauth checks the client credentials by
 // getting a token and logging in with it, stores the credentials and never
 // a token, and refuses wrong ones storing nothing; scan then logs in with
 // tokens of its own, and the Microsoft 365 preset's trust rule lets only the
 // genuine Exchange Online sample advance.
 func TestMailboxLoginOAuth(t *testing.T) {
-	t.Parallel()
 	r, tokens, srv := newOAuthRun(t, "microsoft365", time.Hour)
 
 	wrong := strings.Replace(microsoftLogin, oauthtest.ClientSecret, "stale~client-secret", 1)
@@ -126,7 +128,6 @@ func TestMailboxLoginOAuth(t *testing.T) {
 // TestMailboxLoginOAuthGoogle: the Gmail preset stores the client and its
 // refresh token.
 func TestMailboxLoginOAuthGoogle(t *testing.T) {
-	t.Parallel()
 	r, tokens, _ := newOAuthRun(t, "gmail", time.Hour)
 	r.ok(strings.Join([]string{oauthtest.ClientID, oauthtest.ClientSecret, oauthtest.RefreshToken}, "\n")+"\n", "mailbox", "login", "--oauth")
 	want := map[string]string{"mailbox/imap/client_id": oauthtest.ClientID, "mailbox/imap/client_secret": oauthtest.ClientSecret, "mailbox/imap/refresh_token": oauthtest.RefreshToken}
@@ -147,7 +148,6 @@ func TestMailboxWatchOAuth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes five minutes of watching; run without -short")
 	}
-	t.Parallel()
 	const (
 		lifetime = time.Minute
 		run      = 5 * time.Minute
