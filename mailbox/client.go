@@ -236,6 +236,59 @@ func Dial(ctx context.Context, cfg Config, secret string, opts ...Option) (*Clie
 	return dial(ctx, cfg, secret, newOptions(opts))
 }
 
+// TokenSource supplies the OAuth 2.0 access tokens of XOAUTH2 logins;
+// package mailbox/oauth has Microsoft 365's and Google's.
+//
+// An error that wraps ErrAuthFailed or ErrInvalidConfig means asking again
+// cannot help (the credentials were refused, or are unusable); any other may
+// pass, and Watch tries again later.
+type TokenSource interface {
+	// Token returns an access token and when to stop using it (zero: no
+	// lifetime is known): a connection logged in with it is renewed by
+	// then, and from then on Token returns another.
+	Token(ctx context.Context) (token string, renewAt time.Time, err error)
+	// Refresh fetches a new access token at once, for when the server
+	// refused the one Token returned.
+	Refresh(ctx context.Context) (token string, renewAt time.Time, err error)
+}
+
+// DialOAuth is Dial for cfg.Auth = AuthXOAUTH2 with a token from src. When
+// the server refuses the token, DialOAuth fetches a new one (src.Refresh)
+// and logs in once more; a second refusal is returned, wrapping
+// ErrAuthFailed.
+func DialOAuth(ctx context.Context, cfg Config, src TokenSource, opts ...Option) (*Client, error) {
+	cfg, err := cfg.normalized()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Auth != AuthXOAUTH2 {
+		return nil, fmt.Errorf("mailbox: log in to %s with an OAuth token: auth=%q, want %q: %w", cfg.addr(), cfg.Auth, AuthXOAUTH2, ErrInvalidConfig)
+	}
+	c, _, err := dialOAuth(ctx, cfg, src, newOptions(opts))
+	return c, err
+}
+
+// dialOAuth is DialOAuth with cfg normalized and the options applied; it
+// also returns when the token logged in with is due for renewal.
+func dialOAuth(ctx context.Context, cfg Config, src TokenSource, o options) (*Client, time.Time, error) {
+	token, renewAt, err := src.Token(ctx)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("mailbox: access token for %s: %w", cfg.addr(), err)
+	}
+	c, err := dial(ctx, cfg, token, o)
+	if !errors.Is(err, ErrAuthFailed) {
+		return c, renewAt, err
+	}
+	// The token was refused before it was due: revoked, or the server's
+	// clock runs ahead. One new token, then the refusal stands.
+	token, renewAt, rerr := src.Refresh(ctx)
+	if rerr != nil {
+		return nil, time.Time{}, fmt.Errorf("mailbox: %s refused the access token, and a new one could not be fetched: %w", cfg.addr(), rerr)
+	}
+	c, err = dial(ctx, cfg, token, o)
+	return c, renewAt, err
+}
+
 // dial is Dial with cfg normalized and the options applied.
 func dial(ctx context.Context, cfg Config, secret string, o options) (*Client, error) {
 	c := &Client{cfg: cfg, addr: cfg.addr(), opts: o, newMail: make(chan struct{}, 1)}
@@ -243,7 +296,7 @@ func dial(ctx context.Context, cfg Config, secret string, o options) (*Client, e
 		return nil, fmt.Errorf("mailbox: log in to %s as %q: the password or token is empty: %w", c.addr, cfg.Username, ErrInvalidConfig)
 	}
 	if err := c.connect(ctx, secret); err != nil {
-		return nil, redact(err, secret)
+		return nil, Redact(err, secret)
 	}
 	return c, nil
 }
@@ -446,15 +499,24 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// redact replaces the secret in err's message, should a server ever echo it,
-// while keeping err's chain for errors.Is and errors.As. A secret shorter
-// than minRedact is left alone: it would match ordinary words of the message
-// far more often than an echo.
-func redact(err error, secret string) error {
-	if err == nil || len(secret) < minRedact || !strings.Contains(err.Error(), secret) {
+// Redact replaces the secrets in err's message, should a server ever echo
+// one, while keeping err's chain for errors.Is and errors.As. A secret
+// shorter than minRedact is left alone: it would match ordinary words of the
+// message far more often than an echo.
+func Redact(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	for _, secret := range secrets {
+		if len(secret) >= minRedact {
+			msg = strings.ReplaceAll(msg, secret, "[redacted]")
+		}
+	}
+	if msg == err.Error() {
 		return err
 	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), secret, "[redacted]"), err: err}
+	return &redactedError{msg: msg, err: err}
 }
 
 const minRedact = 6

@@ -8,11 +8,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-sasl"
+
+	"github.com/acctsetup/acctsetup/mailbox/oauthtest"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -238,62 +240,18 @@ func TestDialTLS(t *testing.T) {
 	}
 }
 
-// xoauth2Session is an in-memory IMAP session that accepts SASL XOAUTH2
-// with one token, and answers a wrong one with Google's JSON challenge.
-type xoauth2Session struct {
-	*imapmemserver.UserSession // nil until authenticated
-	user                       *imapmemserver.User
-}
-
-const (
-	goodToken    = "ya29.good-token"
-	xoauth2Error = `{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}`
-)
-
-func (s *xoauth2Session) Login(string, string) error { return imapserver.ErrAuthFailed }
-
-func (s *xoauth2Session) AuthenticateMechanisms() []string { return []string{mechXOAUTH2} }
-
-func (s *xoauth2Session) Authenticate(mech string) (sasl.Server, error) {
-	if mech != mechXOAUTH2 {
-		return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: "unsupported mechanism"}
-	}
-	return &xoauth2Server{sess: s}, nil
-}
-
-type xoauth2Server struct {
-	sess     *xoauth2Session
-	rejected bool
-}
-
-func (x *xoauth2Server) Next(resp []byte) (challenge []byte, done bool, err error) {
-	if x.rejected { // the client's answer to the error challenge must be empty
-		if len(resp) != 0 {
-			return nil, false, &imap.Error{Type: imap.StatusResponseTypeBad, Text: "expected an empty response"}
-		}
-		return nil, false, imapserver.ErrAuthFailed
-	}
-	if resp == nil {
-		return nil, false, nil // ask for the initial response
-	}
-	if string(resp) == "user="+memUser+"\x01auth=Bearer "+goodToken+"\x01\x01" {
-		x.sess.UserSession = imapmemserver.NewUserSession(x.sess.user)
-		return nil, true, nil
-	}
-	x.rejected = true
-	return []byte(xoauth2Error), false, nil
-}
-
+// TestDialXOAUTH2 logs in with SASL XOAUTH2 to a server that offers
+// nothing else, and checks that a refused token's error carries the
+// server's JSON challenge but not the token.
 func TestDialXOAUTH2(t *testing.T) {
 	t.Parallel()
-	srv := newMemServer(t, memOptions{newSession: func(s *memServer) imapserver.Session {
-		return &xoauth2Session{user: s.user}
-	}})
-	srv.deliver(t, email("noreply@xero.com", "approved"))
-	cfg := srv.config()
-	cfg.Auth = AuthXOAUTH2
+	tokens := oauthtest.NewTokenServer(t, time.Hour)
+	srv := oauthtest.NewIMAPServer(t, tokens)
+	srv.Deliver(t, email("noreply@xero.com", "approved"))
+	cfg := Config{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Username: oauthtest.User, Auth: AuthXOAUTH2}
 
-	c, err := Dial(context.Background(), cfg, goodToken)
+	good, _ := tokens.Issue()
+	c, err := Dial(context.Background(), cfg, good)
 	if err != nil {
 		t.Fatalf("Dial with the right token: %v", err)
 	}
@@ -306,7 +264,7 @@ func TestDialXOAUTH2(t *testing.T) {
 	if !errors.Is(err, ErrAuthFailed) {
 		t.Fatalf("Dial with a wrong token = %v, want ErrAuthFailed", err)
 	}
-	if msg := err.Error(); !strings.Contains(msg, xoauth2Error) || strings.Contains(msg, "expired-token") || !strings.Contains(msg, srv.addr) {
+	if msg := err.Error(); !strings.Contains(msg, oauthtest.Challenge) || strings.Contains(msg, "expired-token") || !strings.Contains(msg, srv.Addr()) {
 		t.Errorf("error %q should carry the server's JSON and the address, not the token", msg)
 	}
 
@@ -321,7 +279,7 @@ func TestDialXOAUTH2NotOffered(t *testing.T) {
 	srv := newMemServer(t, memOptions{})
 	cfg := srv.config()
 	cfg.Auth = AuthXOAUTH2
-	_, err := Dial(context.Background(), cfg, goodToken)
+	_, err := Dial(context.Background(), cfg, "ya29.some-token")
 	if err == nil || !strings.Contains(err.Error(), "does not offer AUTH=XOAUTH2") {
 		t.Fatalf("Dial = %v, want a refusal naming AUTH=XOAUTH2", err)
 	}
@@ -350,11 +308,14 @@ func TestXOAUTH2Client(t *testing.T) {
 func TestRedact(t *testing.T) {
 	t.Parallel()
 	base := errors.New("server said: bad password s3cret")
-	err := redact(base, "s3cret")
+	err := Redact(base, "s3cret")
 	if err.Error() != "server said: bad password [redacted]" || !errors.Is(err, base) {
-		t.Errorf("redact = %q (wrapping: %v)", err, errors.Is(err, base))
+		t.Errorf("Redact = %q (wrapping: %v)", err, errors.Is(err, base))
 	}
-	if redact(base, "") != base || redact(nil, "x") != nil {
-		t.Error("redact changed an error it had nothing to redact")
+	if Redact(base, "") != base || Redact(nil, "x") != nil || Redact(base, "bad") != base {
+		t.Error("Redact changed an error it had nothing to redact, or a secret too short to tell from a word")
+	}
+	if err := Redact(errors.New("client s3cret and refresh 1//r3fresh"), "s3cret", "1//r3fresh"); err.Error() != "client [redacted] and refresh [redacted]" {
+		t.Errorf("Redact with two secrets = %q", err)
 	}
 }

@@ -54,7 +54,16 @@ func (v Verdict) Review() bool {
 //
 // Anything else concerns no provider. Nothing here fails: headers that are
 // missing or cannot be read are reasons for review.
+//
+// Classify trusts the Authentication-Results of the server named
+// authservID; it is Trust{AuthservID: authservID}.Classify.
 func Classify(m Message, ps []*providers.Provider, authservID string) Verdict {
+	return Trust{AuthservID: authservID}.Classify(m, ps)
+}
+
+// Classify is the package's Classify with the authentication results t
+// trusts.
+func (t Trust) Classify(m Message, ps []*providers.Provider) Verdict {
 	speakers := slices.DeleteFunc(slices.Clone(ps), func(p *providers.Provider) bool {
 		return len(p.Signals.Domains) == 0
 	})
@@ -76,7 +85,7 @@ func Classify(m Message, ps []*providers.Provider, authservID string) Verdict {
 			_, ok := p.Signals.Classify(subject)
 			return ok
 		})
-		return fromProvider(m, own[max(i, 0)], subject, relay, authservID)
+		return fromProvider(m, own[max(i, 0)], subject, relay, t)
 	}
 	from := senderBrands{domain: squash(domain), local: squash(local), name: squash(m.FromName)}
 	for _, p := range speakers {
@@ -102,7 +111,7 @@ func Classify(m Message, ps []*providers.Provider, authservID string) Verdict {
 }
 
 // fromProvider judges a message from one of the provider's domains.
-func fromProvider(m Message, p *providers.Provider, subject string, relay relay, authservID string) Verdict {
+func fromProvider(m Message, p *providers.Provider, subject string, relay relay, trust Trust) Verdict {
 	v := Verdict{Provider: p.ID}
 	var reasons []string
 	if relay != "" {
@@ -114,7 +123,7 @@ func fromProvider(m Message, p *providers.Provider, subject string, relay relay,
 	} else {
 		reasons = append(reasons, fmt.Sprintf("from a %s domain but matches no rule", p.Name))
 	}
-	if authentic, why := authenticate(m, p, authservID); !authentic {
+	if authentic, why := authenticate(m, p, trust); !authentic {
 		reasons = append(reasons, why)
 	}
 	if p.Signals.Relayed(m.From) {

@@ -1,6 +1,7 @@
 package mailbox_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -9,7 +10,10 @@ import (
 	"github.com/acctsetup/acctsetup/providers/all"
 )
 
-const authserv = "mx.acctsetup.test"
+const (
+	authserv = "mx.acctsetup.test"
+	exchange = "Exchange Online"
+)
 
 func builtins(t *testing.T) []*providers.Provider {
 	t.Helper()
@@ -31,13 +35,16 @@ type verdictCase struct {
 	reason   string
 }
 
-func checkVerdicts(t *testing.T, authservID string, tests []verdictCase) {
+func checkVerdicts(t *testing.T, trust mailbox.Trust, tests []verdictCase) {
 	t.Helper()
 	ps := builtins(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			v := mailbox.Classify(tt.m, ps, authservID)
+			v := trust.Classify(tt.m, ps)
+			if plain := mailbox.Classify(tt.m, ps, trust.AuthservID); !trust.ExchangeOnline && !reflect.DeepEqual(plain, v) {
+				t.Errorf("Classify() = %+v, but Trust.Classify() = %+v", plain, v)
+			}
 			if v.Provider != tt.provider || v.Signal.ID != tt.signal || v.Advance != tt.advance {
 				t.Errorf("Classify() = {provider %q, signal %q, advance %v}, want {%q, %q, %v}; reason %q",
 					v.Provider, v.Signal.ID, v.Advance, tt.provider, tt.signal, tt.advance, v.Reason)
@@ -70,7 +77,7 @@ func TestAuthenticity(t *testing.T) {
 	review := func(name string, m mailbox.Message, reason string) verdictCase {
 		return verdictCase{name: name, m: m, provider: "xero", signal: "certification-passed", reason: reason}
 	}
-	checkVerdicts(t, authserv, []verdictCase{
+	checkVerdicts(t, mailbox.Trust{AuthservID: authserv}, []verdictCase{
 		advance("dkim pass for the domain", fromXero(authserv+"; dkim=pass header.d=xero.com header.s=s1")),
 		advance("dkim pass for a subdomain", fromXero(authserv+"; dkim=pass header.d=mail.xero.com")),
 		advance("dkim pass with header.i only", fromXero(authserv+"; dkim=pass header.i=@xero.com header.s=s1 header.b=AbC")),
@@ -109,9 +116,47 @@ func TestAuthenticity(t *testing.T) {
 	})
 }
 
+// TestAuthenticityExchangeOnline checks the Exchange Online rule on fields
+// in the form Microsoft documents: the top-most field counts, only without
+// an authserv-id, and nothing below it.
+func TestAuthenticityExchangeOnline(t *testing.T) {
+	t.Parallel()
+	const (
+		noPass = "no DKIM or DMARC pass for a Xero domain"
+		pass   = "spf=pass (sender IP is 192.0.2.11) smtp.mailfrom=mail.xero.com; dkim=pass (signature was verified) header.d=xero.com;dmarc=pass action=none header.from=xero.com;compauth=pass reason=100"
+		fail   = "spf=fail (sender IP is 203.0.113.9) smtp.mailfrom=xero-mail.example; dkim=none (message not signed) header.d=none;dmarc=fail action=oreject header.from=xero.com;compauth=fail reason=000"
+	)
+	advance := func(name string, m mailbox.Message) verdictCase {
+		return verdictCase{name: name, m: m, provider: "xero", signal: "certification-passed", advance: true}
+	}
+	review := func(name string, m mailbox.Message, reason string) verdictCase {
+		return verdictCase{name: name, m: m, provider: "xero", signal: "certification-passed", reason: reason}
+	}
+	checkVerdicts(t, mailbox.Trust{ExchangeOnline: true}, []verdictCase{
+		advance("documented form", fromXero(pass)),
+		advance("dmarc pass after a modified body", fromXero("spf=pass (sender IP is 192.0.2.11) smtp.mailfrom=mail.xero.com; dkim=fail (body hash did not verify) header.d=xero.com;dmarc=pass action=none header.from=xero.com;compauth=pass reason=100")),
+		advance("dkim pass for a subdomain", fromXero("spf=none smtp.mailfrom=bounce.example; dkim=pass (signature was verified) header.d=mail.xero.com;dmarc=none action=none header.from=xero.com;compauth=softpass reason=201")),
+		advance("bare domains between results", fromXero("spf=pass (sender IP is 192.0.2.11) smtp.mailfrom=xero.com; acme.example; dkim=pass (signature was verified) header.d=xero.com;acme.example; dmarc=pass action=none header.from=xero.com;compauth=pass reason=100")),
+		advance("a failing copy below is not read", fromXero(pass, fail)),
+
+		review("top-most fails, forged pass below", fromXero(fail, pass), "dkim=none header.d=none, dmarc=fail header.from=xero.com ("+exchange+"): "+noPass),
+		review("top-most fails, forged pass below naming Microsoft", fromXero(fail, "mx.microsoft.com; dkim=pass header.d=xero.com; dmarc=pass header.from=xero.com"), "dmarc=fail header.from=xero.com ("+exchange+"): "+noPass),
+		review("forged pass above, naming a server", fromXero("mx.microsoft.com; dkim=pass header.d=xero.com; dmarc=pass header.from=xero.com", fail),
+			"the top-most Authentication-Results names mx.microsoft.com, so it was added after "+exchange+", which names none; nothing below it is trusted"),
+		review("forged pass above, with a version", fromXero("outlook.office365.com 1; dkim=pass header.d=xero.com", pass), "names outlook.office365.com 1, so it was added after"),
+		review("no DMARC record", fromXero("spf=pass (sender IP is 192.0.2.11) smtp.mailfrom=xero.com; dkim=none (message not signed) header.d=none;dmarc=bestguesspass action=none header.from=xero.com;compauth=pass reason=109"),
+			"dmarc=bestguesspass header.from=xero.com ("+exchange+"): "+noPass),
+		review("dkim pass for a look-alike", fromXero("spf=pass (sender IP is 203.0.113.9) smtp.mailfrom=xero-billing.example; dkim=pass (signature was verified) header.d=xero-billing.example;dmarc=none action=none header.from=xero.com;compauth=fail reason=001"),
+			"dkim=pass header.d=xero-billing.example"),
+		review("composite pass alone", fromXero("spf=pass (sender IP is 192.0.2.11) smtp.mailfrom=xero.com;compauth=pass reason=100"), "no DKIM or DMARC result from "+exchange),
+		review("no results", fromXero(), "no authentication results from "+exchange),
+		review("empty top-most field", fromXero("", pass), "the top-most Authentication-Results is empty"),
+	})
+}
+
 func TestAuthenticityNeedsAnAuthservID(t *testing.T) {
 	t.Parallel()
-	checkVerdicts(t, "", []verdictCase{{
+	checkVerdicts(t, mailbox.Trust{}, []verdictCase{{
 		name: "no authserv_id", m: fromXero("; dkim=pass header.d=xero.com"),
 		provider: "xero", signal: "certification-passed", reason: "no authserv_id is configured",
 	}})
@@ -125,7 +170,7 @@ func TestClassify(t *testing.T) {
 	teammate := func(subject string) mailbox.Message {
 		return mailbox.Message{From: "priya@acme.example", FromName: "Priya Shah", Subject: subject, AuthResults: pass("acme.example")}
 	}
-	checkVerdicts(t, authserv, []verdictCase{
+	checkVerdicts(t, mailbox.Trust{AuthservID: authserv}, []verdictCase{
 		{name: "approval", m: mailbox.Message{From: "partners@xero.com", Subject: "Partner application approved", AuthResults: pass("xero.com")},
 			provider: "xero", signal: "certification-passed", advance: true},
 		{name: "rejection wins over approval", m: mailbox.Message{From: "partners@xero.com", Subject: "Your certification was not approved", AuthResults: pass("xero.com")},

@@ -26,6 +26,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"github.com/acctsetup/acctsetup/mailbox/dovecottest"
+	"github.com/acctsetup/acctsetup/mailbox/oauthtest"
 )
 
 // guard bounds every wait in these tests. It only turns a hang into a
@@ -146,24 +147,11 @@ func (s *memServer) serve(ln net.Listener) {
 // pollingIdleSession works around imapmemserver's IDLE, which reports only
 // changes made after the server has started waiting: a message appended
 // between the client's last command and the start of IDLE would go
-// unannounced until the next change. Dovecot and the large providers report
-// pending changes when IDLE starts; this IDLE checks every few milliseconds
-// instead, which has the same effect.
+// unannounced until the next change (see oauthtest.PollIdle).
 type pollingIdleSession struct{ imapserver.Session }
 
 func (s *pollingIdleSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
-	ticker := time.NewTicker(5 * time.Millisecond)
-	defer ticker.Stop()
-	for {
-		if err := s.Poll(w, true); err != nil {
-			return err
-		}
-		select {
-		case <-stop:
-			return nil
-		case <-ticker.C:
-		}
-	}
+	return oauthtest.PollIdle(s.Session, w, stop)
 }
 
 func (s *memServer) config() Config {

@@ -28,12 +28,20 @@ const idleRestart = 9 * time.Minute
 // again after an exponential, jittered delay (1s doubling to 5 minutes), and
 // the scan resumes from the last checkpoint, so no message is lost or
 // handled twice.
+//
+// With OAuth 2.0 (Tokens), each connection logs in with a current access
+// token, and ends when that token is due for renewal: the folder is dialled
+// again at once with the next token, before the server would end the
+// session itself (Exchange Online does when the token expires).
 type Watcher struct {
 	Config Config
 	// Secret returns the password or access token. It is called before every
-	// connection, so an expired OAuth token can be refreshed; an error stops
-	// Watch.
+	// connection; an error stops Watch.
 	Secret func(ctx context.Context) (string, error)
+	// Tokens, if set, supplies OAuth 2.0 access tokens instead of Secret,
+	// for Config.Auth = AuthXOAUTH2 (see DialOAuth). An error from it stops
+	// Watch only if asking again cannot help (see TokenSource).
+	Tokens TokenSource
 	// Terms narrow the server-side search as in Client.Scan.
 	Terms Terms
 	// Handle is called once for each new message, in UID order within a
@@ -56,14 +64,17 @@ type Watcher struct {
 // retrying cannot help: a handler or Save error, refused credentials, an
 // unusable configuration, a server certificate that does not verify, a
 // server that will not start TLS, a folder that does not exist, or an error
-// from Secret. Any other failure is retried.
+// from Secret or a refusal from Tokens. Any other failure is retried.
 func (w *Watcher) Watch(ctx context.Context, from []Checkpoint) error {
 	cfg, err := w.Config.normalized()
 	if err != nil {
 		return err
 	}
-	if w.Secret == nil || w.Handle == nil {
-		return fmt.Errorf("mailbox: watch %s: Secret and Handle must be set: %w", cfg.addr(), ErrInvalidConfig)
+	if (w.Secret == nil && w.Tokens == nil) || w.Handle == nil {
+		return fmt.Errorf("mailbox: watch %s: Secret or Tokens, and Handle, must be set: %w", cfg.addr(), ErrInvalidConfig)
+	}
+	if w.Tokens != nil && cfg.Auth != AuthXOAUTH2 {
+		return fmt.Errorf("mailbox: watch %s: Tokens needs auth=%q, not %q: %w", cfg.addr(), AuthXOAUTH2, cfg.Auth, ErrInvalidConfig)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -107,6 +118,9 @@ type fatalError struct{ err error }
 
 func (e *fatalError) Error() string { return e.err.Error() }
 func (e *fatalError) Unwrap() error { return e.err }
+
+// errRenew ends a session whose access token is due for renewal.
+var errRenew = errors.New("the access token is due for renewal")
 
 // fatal reports whether err is one Watch must not retry.
 func fatal(err error) bool {
@@ -167,6 +181,11 @@ func (r *watchRun) watchFolder(ctx context.Context, cp Checkpoint) error {
 			r.event(cp.Folder, StateStopped, "stopped")
 			return nil
 		}
+		if errors.Is(err, errRenew) {
+			r.event(cp.Folder, "", "renewing the session: %v", err)
+			delay = r.opts.backoffMin
+			continue
+		}
 		if fatal(err) {
 			r.event(cp.Folder, StateStopped, "giving up: %v", err)
 			return err
@@ -195,16 +214,18 @@ func (r *watchRun) watchFolder(ctx context.Context, cp Checkpoint) error {
 // fails or ctx ends. healthy says it got as far as waiting.
 func (r *watchRun) session(ctx context.Context, cp *Checkpoint) (healthy bool, err error) {
 	addr := r.cfg.addr()
-	secret, err := r.w.Secret(ctx)
-	if err != nil {
-		return false, &fatalError{fmt.Errorf("mailbox: secret for %s: %w", addr, err)}
-	}
-	c, err := dial(ctx, r.cfg, secret, r.opts)
+	c, renewAt, err := r.dial(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer c.Close()
 	r.event(cp.Folder, StateConnected, "connected to %s", addr)
+	var renew <-chan time.Time // nil: the secret does not expire
+	if !renewAt.IsZero() {
+		timer := time.NewTimer(time.Until(renewAt))
+		defer timer.Stop()
+		renew = timer.C
+	}
 
 	idle := !r.opts.forcePoll && c.imap.Caps().Has(imap.CapIdle)
 	for {
@@ -239,15 +260,29 @@ func (r *watchRun) session(ctx context.Context, cp *Checkpoint) (healthy bool, e
 			}
 		}
 		if idle {
-			err = c.waitIdle(ctx, announce)
+			err = c.waitIdle(ctx, announce, renew)
 		} else {
 			announce()
-			err = c.waitPoll(ctx, r.opts.pollInterval)
+			err = c.waitPoll(ctx, r.opts.pollInterval, renew)
 		}
 		if err != nil || ctx.Err() != nil {
 			return healthy, err
 		}
 	}
+}
+
+// dial logs in with the secret or a current access token, and returns when
+// that token is due for renewal (zero for a secret).
+func (r *watchRun) dial(ctx context.Context) (*Client, time.Time, error) {
+	if r.w.Tokens != nil {
+		return dialOAuth(ctx, r.cfg, r.w.Tokens, r.opts)
+	}
+	secret, err := r.w.Secret(ctx)
+	if err != nil {
+		return nil, time.Time{}, &fatalError{fmt.Errorf("mailbox: secret for %s: %w", r.cfg.addr(), err)}
+	}
+	c, err := dial(ctx, r.cfg, secret, r.opts)
+	return c, time.Time{}, err
 }
 
 func (r *watchRun) handle(m Message) error {
@@ -266,9 +301,10 @@ func (r *watchRun) save(cp Checkpoint) error {
 }
 
 // waitIdle sits in IDLE until the server reports new mail, idleRestart
-// passes, ctx ends (which closes the connection) or the connection drops.
-// It calls started once the server has accepted the IDLE.
-func (c *Client) waitIdle(ctx context.Context, started func()) error {
+// passes, ctx ends (which closes the connection), the connection drops or
+// renew fires (then it returns errRenew). It calls started once the server
+// has accepted the IDLE.
+func (c *Client) waitIdle(ctx context.Context, started func(), renew <-chan time.Time) error {
 	stop := context.AfterFunc(ctx, func() { c.imap.Close() })
 	defer stop()
 	idle, err := c.imap.Idle()
@@ -278,9 +314,12 @@ func (c *Client) waitIdle(ctx context.Context, started func()) error {
 	started()
 	timer := time.NewTimer(idleRestart)
 	defer timer.Stop()
+	var end error
 	select {
 	case <-c.newMail:
 	case <-timer.C:
+	case <-renew:
+		end = errRenew
 	case <-ctx.Done():
 		<-c.imap.Closed() // closed by the AfterFunc above, which ends the IDLE too
 		return nil
@@ -294,15 +333,18 @@ func (c *Client) waitIdle(ctx context.Context, started func()) error {
 	if err := idle.Wait(); err != nil {
 		return fmt.Errorf("mailbox: IDLE on %s: %w", c.addr, err)
 	}
-	return nil
+	return end
 }
 
-// waitPoll waits for the poll interval, ctx, or the connection to drop.
-func (c *Client) waitPoll(ctx context.Context, interval time.Duration) error {
+// waitPoll waits for the poll interval, ctx, the connection to drop, or
+// renew (then it returns errRenew).
+func (c *Client) waitPoll(ctx context.Context, interval time.Duration, renew <-chan time.Time) error {
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
+	case <-renew:
+		return errRenew
 	case <-ctx.Done():
 	case <-c.imap.Closed():
 		return fmt.Errorf("mailbox: %s closed the connection", c.addr)

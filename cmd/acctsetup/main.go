@@ -31,6 +31,18 @@
 //	acctsetup report [--since 7d]               what changed since then; exit 1 on a regression
 //	acctsetup audit log|verify|head|export      the hash-chained audit trail
 //
+// The team mailbox is [mailbox] in acctsetup.toml. preset = "gmail" or
+// "microsoft365" fills in its host, port, TLS, the XOAUTH2 login with its
+// OAuth 2.0 flow, and whose Authentication-Results vouch for a sender
+// (Gmail's mx.google.com; for Microsoft 365 the field Exchange Online adds,
+// which names no server: trust = "exchange_online"); keys written in the
+// file win over the preset. "acctsetup mailbox login --oauth" then stores
+// the client credentials in the vault (Microsoft 365: an Entra app's tenant
+// ID, client ID and client secret; Google: the client ID, client secret and
+// a refresh token), one hidden prompt or line of standard input each; scan
+// and watch fetch access tokens as they need them, renew them before they
+// expire, and never store one.
+//
 // Every command that prints data takes --json. Exit codes: 0 ready or done,
 // 1 not ready or refused, 2 usage or configuration error, 3 a backend (vault,
 // mailbox, database) could not be reached.

@@ -17,7 +17,8 @@ import (
 // addressParser decodes display names in any charset, as a scan does.
 var addressParser = mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader}}
 
-// sampleAuthserv is the receiving server of every sample e-mail.
+// sampleAuthserv is the receiving server of the sample e-mails, except
+// those received by Exchange Online.
 const sampleAuthserv = "mx.acctsetup.test"
 
 // TestSampleMail runs each module's sample e-mails, providers/<id>/testdata/
@@ -29,6 +30,9 @@ const sampleAuthserv = "mx.acctsetup.test"
 //	X-Acctsetup-Expect: review [<rule-id>]  for a person, matching the rule if given
 //	X-Acctsetup-Expect: ignore              concerns no provider
 //	X-Acctsetup-Reason: <text>              part of the review reason (review only)
+//	X-Acctsetup-Trust: exchange_online      received by Exchange Online (Microsoft 365),
+//	                                        whose Authentication-Results name no server;
+//	                                        otherwise by mx.acctsetup.test
 //
 // Every module with signal rules has a sample that advances each rule and
 // one that advances none, and the scan's search terms (mailbox.SearchTerms)
@@ -45,7 +49,7 @@ func TestSampleMail(t *testing.T) {
 		return paths
 	}
 	runSamples(t, ps, "e-mail", samples, func(t *testing.T, p *providers.Provider, path string) string {
-		m, expect, wantReason := readSample(t, path)
+		m, expect, wantReason, trust := readSample(t, path)
 		outcome, rule, _ := strings.Cut(expect, " ")
 		if !strings.HasPrefix(filepath.Base(path), outcome+"-") {
 			t.Errorf("%s: expects %q, so its name must start with %q", path, expect, outcome+"-")
@@ -58,7 +62,7 @@ func TestSampleMail(t *testing.T) {
 		default:
 			t.Errorf("%s: X-Acctsetup-Expect: %q, want advance, review or ignore", path, expect)
 		}
-		v := mailbox.Classify(m, ps, sampleAuthserv)
+		v := trust.Classify(m, ps)
 		if v.Provider != want.Provider || v.Advance != want.Advance || v.Signal.ID != rule || !strings.Contains(v.Reason, wantReason) {
 			t.Errorf("%s: Classify() = {provider %q, advance %v, signal %q, reason %q}; want %s, reason holding %q",
 				path, v.Provider, v.Advance, v.Signal.ID, v.Reason, expect, wantReason)
@@ -74,8 +78,9 @@ func TestSampleMail(t *testing.T) {
 }
 
 // readSample builds the Message a scan would fetch of an .eml file, with
-// its X-Acctsetup-Expect and X-Acctsetup-Reason headers.
-func readSample(t *testing.T, path string) (m mailbox.Message, expect, reason string) {
+// its X-Acctsetup-Expect and X-Acctsetup-Reason headers and the trust rule
+// of the server that received it.
+func readSample(t *testing.T, path string) (m mailbox.Message, expect, reason string, trust mailbox.Trust) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -93,7 +98,15 @@ func readSample(t *testing.T, path string) (m mailbox.Message, expect, reason st
 		m.From, m.FromName = strings.ToLower(addr.Address), mailbox.DecodeHeader(addr.Name)
 	}
 	m.AuthResults = h["Authentication-Results"]
-	return m, h.Get("X-Acctsetup-Expect"), h.Get("X-Acctsetup-Reason")
+	switch h.Get("X-Acctsetup-Trust") {
+	case "":
+		trust.AuthservID = sampleAuthserv
+	case "exchange_online":
+		trust.ExchangeOnline = true
+	default:
+		t.Errorf("%s: X-Acctsetup-Trust: %q, want exchange_online or none", path, h.Get("X-Acctsetup-Trust"))
+	}
+	return m, h.Get("X-Acctsetup-Expect"), h.Get("X-Acctsetup-Reason"), trust
 }
 
 // found reports whether a server search with the terms finds the message.

@@ -56,14 +56,26 @@ expiry_warning_days = 30
 # signoff_max_age = "12mo"
 
 # The team mailbox that approval e-mails arrive in (absent: no mailbox).
+# On Microsoft 365 or Gmail, a preset fills in the server, the OAuth 2.0
+# login and whose authentication results to trust (keys you write win):
+# [mailbox]
+# preset = "microsoft365"          # or "gmail"
+# username = "integrations@example.com"
+# folders = ["INBOX"]
+# then: acctsetup mailbox login --oauth   (stores the app's client credentials)
+#
+# Any other IMAP server:
 # [mailbox]
 # host = "imap.example.com"
 # port = 993
 # tls = "implicit"                 # implicit | starttls | none (loopback only)
 # username = "integrations@example.com"
-# auth = "password"                # password | xoauth2
+# auth = "password"                # password | xoauth2 (with oauth)
+# oauth = "microsoft365"           # with xoauth2: microsoft365 (client credentials) | google (refresh token)
+# token_url = "https://login.example.com/oauth2/token"   # with oauth: another token endpoint than the flow's
 # folders = ["INBOX"]
-# authserv_id = "mx.example.com"   # whose Authentication-Results to trust (required)
+# trust = "authserv_id"            # authserv_id | exchange_online (the results Exchange Online adds)
+# authserv_id = "mx.example.com"   # whose Authentication-Results to trust (with trust = "authserv_id")
 # password_ref = "op://Integrations/Mailbox/password"   # else: acctsetup mailbox login
 
 # Extra or overriding provider descriptors (same shape as the built-in ones).

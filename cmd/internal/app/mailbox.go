@@ -24,10 +24,10 @@ const mailActor = "mailbox"
 // message that concerns a provider is recorded once, advancing its step
 // when it is authentic and matched a rule, or waiting for review.
 type mailRecorder struct {
-	a        *app
-	store    checklists.Store
-	all      []*providers.Provider // every provider that is not retired: look-alikes of any are caught
-	authserv string
+	a     *app
+	store checklists.Store
+	all   []*providers.Provider // every provider that is not retired: look-alikes of any are caught
+	trust mailbox.Trust
 
 	fetched  int
 	advanced []advancedJSON
@@ -67,7 +67,7 @@ func (a *app) newMailRecorder(ctx context.Context) (*mailRecorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &mailRecorder{a: a, store: st, authserv: cfg.Mailbox.AuthservID}
+	r := &mailRecorder{a: a, store: st, trust: cfg.Mailbox.TrustRule()}
 	for _, p := range reg.All() {
 		if !p.Retired {
 			r.all = append(r.all, p)
@@ -89,7 +89,7 @@ func messageKey(m mailbox.Message) string {
 // handle records one message; it is the scan's and the watch's handler.
 func (r *mailRecorder) handle(ctx context.Context, m mailbox.Message) error {
 	r.fetched++
-	v := mailbox.Classify(m, r.all, r.authserv)
+	v := r.trust.Classify(m, r.all)
 	if v.Provider == "" {
 		return nil
 	}
@@ -200,6 +200,7 @@ func reviewOf(m checklists.MailMessage) reviewJSON {
 
 const (
 	flgHealth = "health"
+	flgOAuth  = "oauth"
 )
 
 func (a *app) mailboxCommand() *cli.Command {
@@ -207,15 +208,22 @@ func (a *app) mailboxCommand() *cli.Command {
 		Name:  "mailbox",
 		Usage: "read the team mailbox: provider e-mails advance steps; doubtful ones wait for review",
 		Description: "A provider e-mail advances a step only when the receiving server's Authentication-Results\n" +
-			"(authserv_id in acctsetup.toml) show DMARC or DKIM pass for one of the provider's domains.\n" +
+			"(authserv_id in acctsetup.toml, or Exchange Online's with trust = \"exchange_online\") show DMARC or\n" +
+			"DKIM pass for one of the provider's domains.\n" +
 			"Forwards, look-alike senders, failures and messages from provider domains that match no rule\n" +
 			"wait in \"mailbox review\" for a person to accept or dismiss.",
 		Subcommands: []*cli.Command{
 			{
 				Name:  "login",
-				Usage: "store the mailbox password or OAuth access token in the vault, after checking it logs in",
-				Description: "The secret comes from standard input or a hidden prompt. With [mailbox] password_ref set\n" +
-					"(for example op://Integrations/Mailbox/password), the secret is read from there instead.",
+				Usage: "store the mailbox password, or its OAuth client credentials, in the vault after checking they log in",
+				Description: "The password comes from standard input or a hidden prompt. With [mailbox] password_ref set\n" +
+					"(for example op://Integrations/Mailbox/password), the secret is read from there instead.\n" +
+					"With --oauth (for [mailbox] oauth, which the gmail and microsoft365 presets set) it asks, one hidden\n" +
+					"prompt or one line of standard input each, for Microsoft 365 the tenant ID, client ID and client\n" +
+					"secret of an Entra app with IMAP.AccessAsApp, for Google the OAuth client ID, client secret and a\n" +
+					"refresh token; it gets an access token, logs in with it, and stores the credentials as\n" +
+					"mailbox/imap/FIELD. Access tokens are fetched as they are needed and never stored.",
+				Flags:  []cli.Flag{&cli.BoolFlag{Name: flgOAuth, Usage: "store OAuth 2.0 client credentials instead of a password"}},
 				Action: a.mailboxLogin,
 			},
 			{

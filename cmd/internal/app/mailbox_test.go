@@ -85,6 +85,21 @@ func (r *mailboxRun) stepStatus(provider, env, step string) (string, string) {
 	return "", ""
 }
 
+// checkReasons checks that each sample named, by the start of its
+// Message-ID, waits for review with a reason mentioning what it is mapped to.
+func checkReasons(t *testing.T, review []reviewJSON, want map[string]string) {
+	t.Helper()
+	reasons := map[string]string{}
+	for _, m := range review {
+		reasons[strings.Split(m.MessageID, ".")[0]] = m.Reason
+	}
+	for name, reason := range want {
+		if got, ok := reasons[name]; !ok || !strings.Contains(strings.ToLower(got), strings.ToLower(reason)) {
+			t.Errorf("review reason for %s = %q (listed %v), want one mentioning %q", name, got, ok, reason)
+		}
+	}
+}
+
 func sample(t *testing.T, provider, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "..", "providers", provider, "testdata", "mail", name+".eml"))
@@ -120,22 +135,14 @@ func TestMailboxScanDovecot(t *testing.T) {
 	if status, evidence := r.stepStatus("xero", "production", "pass-certification"); status != "done" || evidence != "<"+want.MessageID+">" {
 		t.Errorf("pass-certification = %s with evidence %q, want done with the message", status, evidence)
 	}
-	reasons := map[string]string{}
-	for _, m := range got.Review {
-		reasons[strings.Split(m.MessageID, ".")[0]] = m.Reason
-	}
-	for name, reason := range map[string]string{
+	checkReasons(t, got.Review, map[string]string{
 		"review-dkim-fail":        "dkim=fail",
 		"review-lookalike-domain": "look-alike",
 		"review-forward":          "forward",
 		"review-no-results":       "no authentication results",
 		"review-forged-results":   "mx.acctsetup.test",
 		"review-untrusted-only":   "not trusted",
-	} {
-		if got, ok := reasons[name]; !ok || !strings.Contains(strings.ToLower(got), strings.ToLower(reason)) {
-			t.Errorf("review reason for %s = %q (listed %v), want one mentioning %q", name, got, ok, reason)
-		}
-	}
+	})
 	if len(got.Review) != 6 {
 		t.Errorf("review has %d messages, want 6: %+v", len(got.Review), got.Review)
 	}

@@ -16,16 +16,14 @@ import (
 
 	"github.com/acctsetup/acctsetup/checklists"
 	"github.com/acctsetup/acctsetup/mailbox"
+	"github.com/acctsetup/acctsetup/mailbox/oauth"
 	"github.com/acctsetup/acctsetup/vault"
 	"github.com/acctsetup/acctsetup/vault/onepassword"
 )
 
-// mailboxRef is where "mailbox login" keeps the password or OAuth token.
-func mailboxRef(auth string) vault.Ref {
-	field := "password"
-	if auth == mailbox.AuthXOAUTH2 {
-		field = "token"
-	}
+// mailboxRef is where "mailbox login" keeps the password, or one of the
+// OAuth client credentials: mailbox/imap/FIELD.
+func mailboxRef(field string) vault.Ref {
 	return vault.Ref{Provider: "mailbox", Environment: "imap", Field: field}
 }
 
@@ -40,6 +38,60 @@ func (a *app) imapConfig() (mailbox.Config, error) {
 		return mailbox.Config{}, usageError(errors.New("no mailbox is configured"), "add a [mailbox] table to acctsetup.toml (acctsetup init writes a commented one)")
 	}
 	return mailbox.Config{Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Auth: m.Auth, Folders: m.Folders}, nil
+}
+
+// mailboxCreds is what the mailbox logs in with: OAuth 2.0 access tokens
+// from tokens when [mailbox] oauth is set, else the password (or a token
+// kept current elsewhere) that secret reads.
+type mailboxCreds struct {
+	tokens *oauth.Source
+	secret func(ctx context.Context) (string, error)
+}
+
+// mailboxCredentials reads what the mailbox logs in with.
+func (a *app) mailboxCredentials(ctx context.Context) (mailboxCreds, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return mailboxCreds{}, err
+	}
+	m := cfg.Mailbox
+	if m.OAuth == "" {
+		return mailboxCreds{secret: a.mailboxSecret}, nil
+	}
+	v, err := a.vaultToRead()
+	if err != nil {
+		return mailboxCreds{}, err
+	}
+	values := map[string]string{}
+	for _, c := range oauth.Credentials(m.OAuth) {
+		s, err := vault.Secret{}, vault.ErrNotFound
+		if v != nil {
+			s, err = v.Get(ctx, mailboxRef(c.Field))
+		}
+		switch {
+		case errors.Is(err, vault.ErrNotFound):
+			return mailboxCreds{}, failure(fmt.Errorf("the mailbox's OAuth %s is not stored (%s)", c.Label, mailboxRef(c.Field)), "acctsetup mailbox login --oauth")
+		case err != nil:
+			return mailboxCreds{}, a.vaultError(err)
+		}
+		values[c.Field] = s.Reveal()
+	}
+	src, err := a.tokenSource(values)
+	return mailboxCreds{tokens: src}, err
+}
+
+// tokenSource is the [mailbox] OAuth flow with the given credentials.
+func (a *app) tokenSource(values map[string]string) (*oauth.Source, error) {
+	m := a.deps.cfg.Mailbox
+	var opts []oauth.Option
+	if m.TokenURL != "" {
+		opts = append(opts, oauth.WithTokenURL(m.TokenURL))
+	}
+	src, err := oauth.New(m.OAuth, values, opts...)
+	if err != nil {
+		return nil, a.mailboxError(err)
+	}
+	return src, nil
 }
 
 // mailboxSecret reads the mailbox password or token: from password_ref
@@ -63,13 +115,13 @@ func (a *app) mailboxSecret(ctx context.Context) (string, error) {
 	case ref != "":
 		s, err = v.Resolve(ctx, ref)
 	default:
-		s, err = v.Get(ctx, mailboxRef(cfg.Mailbox.Auth))
+		s, err = v.Get(ctx, mailboxRef("password"))
 	}
 	switch {
 	case errors.Is(err, vault.ErrNotFound) && ref != "":
 		return "", failure(fmt.Errorf("mailbox.password_ref %s names no secret", ref), "fix password_ref in acctsetup.toml")
 	case errors.Is(err, vault.ErrNotFound):
-		return "", failure(errors.New("the mailbox password or token is not stored"), "acctsetup mailbox login")
+		return "", failure(errors.New("the mailbox password is not stored"), "acctsetup mailbox login")
 	case err != nil:
 		return "", a.vaultError(err)
 	}
@@ -77,7 +129,11 @@ func (a *app) mailboxSecret(ctx context.Context) (string, error) {
 }
 
 // mailboxError maps a mailbox failure to an exit code and advice.
-func mailboxError(err error) error {
+func (a *app) mailboxError(err error) error {
+	login := "store the right password: acctsetup mailbox login"
+	if m := a.deps.cfg.Mailbox; m != nil && m.OAuth != "" {
+		login = "check the app's credentials and its access to the mailbox (see the README), then: acctsetup mailbox login --oauth"
+	}
 	var herr *mailbox.HandlerError
 	switch {
 	case errors.As(err, &herr):
@@ -85,16 +141,27 @@ func mailboxError(err error) error {
 	case errors.Is(err, mailbox.ErrInvalidConfig):
 		return usageError(err, "fix [mailbox] in acctsetup.toml")
 	case errors.Is(err, mailbox.ErrAuthFailed):
-		return failure(err, "store the right password or token: acctsetup mailbox login")
+		return failure(err, login)
 	}
 	return backendError(err, "check that the server is reachable and [mailbox] host and port are right")
 }
 
 // dialMailbox connects and logs in.
-func (a *app) dialMailbox(ctx context.Context, cfg mailbox.Config, secret string, opts ...mailbox.Option) (*mailbox.Client, error) {
+func (a *app) dialMailbox(ctx context.Context, cfg mailbox.Config, creds mailboxCreds, opts ...mailbox.Option) (*mailbox.Client, error) {
+	if creds.tokens != nil {
+		c, err := mailbox.DialOAuth(ctx, cfg, creds.tokens, opts...)
+		if err != nil {
+			return nil, a.mailboxError(err)
+		}
+		return c, nil
+	}
+	secret, err := creds.secret(ctx)
+	if err != nil {
+		return nil, err
+	}
 	c, err := mailbox.Dial(ctx, cfg, secret, opts...)
 	if err != nil {
-		return nil, mailboxError(err)
+		return nil, a.mailboxError(err)
 	}
 	return c, nil
 }
@@ -107,12 +174,19 @@ func (a *app) mailboxLogin(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if ref := a.deps.cfg.Mailbox.PasswordRef; ref != "" {
-		secret, err := a.mailboxSecret(ctx.Context)
-		if err != nil {
-			return err
-		}
-		c, err := a.dialMailbox(ctx.Context, mcfg, secret)
+	m := a.deps.cfg.Mailbox
+	switch withOAuth := ctx.Bool(flgOAuth); {
+	case m.OAuth != "" && !withOAuth:
+		return usageError(fmt.Errorf("the mailbox logs in with OAuth 2.0 (oauth = %q): it needs the app's client credentials, not a password", m.OAuth),
+			"acctsetup mailbox login --oauth")
+	case m.OAuth == "" && withOAuth:
+		return usageError(errors.New("--oauth needs [mailbox] oauth = \"google\" or \"microsoft365\""),
+			"set preset = \"gmail\" or \"microsoft365\" in [mailbox] of acctsetup.toml")
+	case withOAuth:
+		return a.mailboxLoginOAuth(ctx.Context, mcfg)
+	}
+	if ref := m.PasswordRef; ref != "" {
+		c, err := a.dialMailbox(ctx.Context, mcfg, mailboxCreds{secret: a.mailboxSecret})
 		if err != nil {
 			return err
 		}
@@ -120,25 +194,71 @@ func (a *app) mailboxLogin(ctx *cli.Context) error {
 		a.printf("logged in to %s as %s with the secret at %s; nothing to store\n", mcfg.Host, mcfg.Username, ref)
 		return nil
 	}
-	what := "password"
-	if mcfg.Auth == mailbox.AuthXOAUTH2 {
-		what = "OAuth 2.0 access token"
-	}
-	secret, err := a.readValue(fmt.Sprintf("%s for %s: ", what, mcfg.Username), true)
+	secret, err := a.readValue(fmt.Sprintf("password for %s: ", mcfg.Username), true)
 	if err != nil {
 		return failure(err)
 	}
-	c, err := a.dialMailbox(ctx.Context, mcfg, secret)
+	given := func(context.Context) (string, error) { return secret, nil }
+	c, err := a.dialMailbox(ctx.Context, mcfg, mailboxCreds{secret: given})
 	if err != nil {
 		return err
 	}
 	c.Close()
-	ref := mailboxRef(mcfg.Auth)
+	ref := mailboxRef("password")
 	if err := a.storeSecret(ctx.Context, ref, secret, vault.Meta{SetAt: a.stamp(), SetBy: a.actor()}, "mailbox.login"); err != nil {
 		return err
 	}
-	a.printf("logged in to %s as %s; stored the %s as %s\n", mcfg.Host, mcfg.Username, what, ref)
+	a.printf("logged in to %s as %s; stored the password as %s\n", mcfg.Host, mcfg.Username, ref)
 	return nil
+}
+
+// mailboxLoginOAuth reads the OAuth flow's client credentials (one hidden
+// prompt each, or one line each of standard input), checks that they get an
+// access token the server takes, and stores them, never the token.
+func (a *app) mailboxLoginOAuth(ctx context.Context, mcfg mailbox.Config) error {
+	flow := a.deps.cfg.Mailbox.OAuth
+	creds := oauth.Credentials(flow)
+	values := map[string]string{}
+	for _, c := range creds {
+		v, err := a.askSecret(c.Label + ": ")
+		if err != nil {
+			return failure(err, "give the values on standard input, one a line: "+credentialLabels(creds))
+		}
+		if v == "" {
+			return usageError(fmt.Errorf("the %s is empty", c.Label))
+		}
+		values[c.Field] = v
+	}
+	src, err := a.tokenSource(values)
+	if err != nil {
+		return err
+	}
+	c, err := a.dialMailbox(ctx, mcfg, mailboxCreds{tokens: src})
+	if err != nil {
+		return err
+	}
+	c.Close()
+	meta := vault.Meta{SetAt: a.stamp(), SetBy: a.actor()}
+	var refs []string
+	for _, c := range creds {
+		ref := mailboxRef(c.Field)
+		if err := a.storeSecret(ctx, ref, values[c.Field], meta, "mailbox.login"); err != nil {
+			return err
+		}
+		refs = append(refs, ref.String())
+	}
+	a.printf("logged in to %s as %s with an access token from %s; stored %s (the tokens themselves are never stored)\n",
+		mcfg.Host, mcfg.Username, src.Endpoint(), strings.Join(refs, ", "))
+	return nil
+}
+
+// credentialLabels lists what a flow asks for.
+func credentialLabels(creds []oauth.Credential) string {
+	var labels []string
+	for _, c := range creds {
+		labels = append(labels, c.Label)
+	}
+	return strings.Join(labels, ", ")
 }
 
 type scanJSON struct {
@@ -152,7 +272,7 @@ func (a *app) mailboxScan(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	secret, err := a.mailboxSecret(ctx.Context)
+	creds, err := a.mailboxCredentials(ctx.Context)
 	if err != nil {
 		return err
 	}
@@ -160,7 +280,7 @@ func (a *app) mailboxScan(ctx *cli.Context) error {
 	if a.io.ErrTTY && !ctx.Bool(flgJSON) {
 		opts = append(opts, mailbox.WithProgress(a.progressBar()))
 	}
-	c, err := a.dialMailbox(ctx.Context, mcfg, secret, opts...)
+	c, err := a.dialMailbox(ctx.Context, mcfg, creds, opts...)
 	if err != nil {
 		return err
 	}
@@ -177,7 +297,7 @@ func (a *app) mailboxScan(ctx *cli.Context) error {
 			err = backendError(serr)
 		}
 		if err != nil {
-			return mailboxError(err)
+			return a.mailboxError(err)
 		}
 	}
 	out.Advanced = append(out.Advanced, rec.advanced...)
@@ -253,6 +373,10 @@ func (a *app) mailboxWatch(ctx *cli.Context) error {
 		}
 		defer stop()
 	}
+	creds, err := a.mailboxCredentials(ctx.Context)
+	if err != nil {
+		return err
+	}
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(a.io.ErrOut, "%s %s\n", a.now().UTC().Format(time.RFC3339), fmt.Sprintf(format, args...))
 	}
@@ -262,7 +386,7 @@ func (a *app) mailboxWatch(ctx *cli.Context) error {
 	}
 	w := &mailbox.Watcher{
 		Config: mcfg,
-		Secret: a.mailboxSecret,
+		Secret: creds.secret,
 		Terms:  mailbox.SearchTerms(rec.all),
 		Handle: func(m mailbox.Message) error {
 			if err := rec.handle(ctx.Context, m); err != nil {
@@ -286,9 +410,12 @@ func (a *app) mailboxWatch(ctx *cli.Context) error {
 			logf("%s", e)
 		})},
 	}
+	if creds.tokens != nil {
+		w.Tokens = creds.tokens
+	}
 	logf("watching %s on %s as %s (stop with Ctrl-C or SIGTERM)", strings.Join(mcfg.Folders, ", "), mcfg.Host, mcfg.Username)
 	if err := w.Watch(ctx.Context, from); err != nil {
-		return mailboxError(err)
+		return a.mailboxError(err)
 	}
 	logf("stopped")
 	return nil

@@ -6,6 +6,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/acctsetup/acctsetup/mailbox"
+	"github.com/acctsetup/acctsetup/mailbox/oauth"
 	"github.com/acctsetup/acctsetup/providers"
 	"github.com/acctsetup/acctsetup/providers/tomlfile"
 )
@@ -57,14 +60,70 @@ type Vault struct {
 
 // Mailbox is the team mailbox the watcher reads.
 type Mailbox struct {
-	Host        string   `toml:"host"`
-	Port        int      `toml:"port"`
-	TLS         string   `toml:"tls"`
-	Username    string   `toml:"username"`
-	Auth        string   `toml:"auth"`
-	Folders     []string `toml:"folders"`
-	AuthservID  string   `toml:"authserv_id"`
-	PasswordRef string   `toml:"password_ref"`
+	// Preset fills the keys below that the file leaves out for a hosted
+	// service: "gmail" or "microsoft365" (mailbox.LookupPreset).
+	Preset   string   `toml:"preset"`
+	Host     string   `toml:"host"`
+	Port     int      `toml:"port"`
+	TLS      string   `toml:"tls"`
+	Username string   `toml:"username"`
+	Auth     string   `toml:"auth"`
+	Folders  []string `toml:"folders"`
+	// OAuth is how XOAUTH2 access tokens are had: "google" or
+	// "microsoft365" (package mailbox/oauth); TokenURL replaces that flow's
+	// token endpoint.
+	OAuth    string `toml:"oauth"`
+	TokenURL string `toml:"token_url"`
+	// Trust is whose Authentication-Results count: TrustAuthservID (the
+	// server named AuthservID) or TrustExchangeOnline.
+	Trust       string `toml:"trust"`
+	AuthservID  string `toml:"authserv_id"`
+	PasswordRef string `toml:"password_ref"`
+}
+
+// The values of [mailbox] trust.
+const (
+	TrustAuthservID     = "authserv_id"
+	TrustExchangeOnline = "exchange_online"
+)
+
+// TrustRule is the mailbox's trust as the mailbox package takes it.
+func (m *Mailbox) TrustRule() mailbox.Trust {
+	if m.Trust == TrustExchangeOnline {
+		return mailbox.Trust{ExchangeOnline: true}
+	}
+	return mailbox.Trust{AuthservID: m.AuthservID}
+}
+
+// fill applies the preset to the keys left out, then the defaults.
+func (m *Mailbox) fill() {
+	if p, ok := mailbox.LookupPreset(m.Preset); ok {
+		m.Host = cmp.Or(m.Host, p.Host)
+		m.Port = cmp.Or(m.Port, p.Port)
+		m.TLS = cmp.Or(m.TLS, p.TLS)
+		m.Auth = cmp.Or(m.Auth, p.Auth)
+		if m.Auth == p.Auth {
+			m.OAuth = cmp.Or(m.OAuth, p.OAuth)
+		}
+		if m.Trust == "" && m.AuthservID == "" { // an authserv_id given is a choice of trust too
+			if p.Trust.ExchangeOnline {
+				m.Trust = TrustExchangeOnline
+			}
+			m.AuthservID = p.Trust.AuthservID
+		}
+	}
+	m.TLS = cmp.Or(m.TLS, "implicit")
+	if m.Port == 0 {
+		m.Port = 143 // STARTTLS and loopback plaintext
+		if m.TLS == "implicit" {
+			m.Port = 993
+		}
+	}
+	m.Auth = cmp.Or(m.Auth, "password")
+	m.Trust = cmp.Or(m.Trust, TrustAuthservID)
+	if len(m.Folders) == 0 {
+		m.Folders = []string{"INBOX"}
+	}
 }
 
 // Readiness tunes the check.
@@ -110,21 +169,7 @@ func (c *Config) fill() {
 		c.Readiness.ExpiryWarningDays = 30
 	}
 	if c.Mailbox != nil {
-		if c.Mailbox.TLS == "" {
-			c.Mailbox.TLS = "implicit"
-		}
-		if c.Mailbox.Port == 0 {
-			c.Mailbox.Port = 143 // STARTTLS and loopback plaintext
-			if c.Mailbox.TLS == "implicit" {
-				c.Mailbox.Port = 993
-			}
-		}
-		if c.Mailbox.Auth == "" {
-			c.Mailbox.Auth = "password"
-		}
-		if len(c.Mailbox.Folders) == 0 {
-			c.Mailbox.Folders = []string{"INBOX"}
-		}
+		c.Mailbox.fill()
 	}
 }
 
@@ -196,6 +241,9 @@ func (c *Config) check() error {
 		bad("readiness.expiry_warning_days", "must not be negative")
 	}
 	if m := c.Mailbox; m != nil {
+		if _, ok := mailbox.LookupPreset(m.Preset); m.Preset != "" && !ok {
+			bad("mailbox.preset", "must be %s, not %q", strings.Join(mailbox.PresetNames(), " or "), m.Preset)
+		}
 		if m.Host == "" {
 			bad("mailbox.host", "is required")
 		}
@@ -211,8 +259,15 @@ func (c *Config) check() error {
 		if m.Username == "" {
 			bad("mailbox.username", "is required")
 		}
-		if m.AuthservID == "" {
-			bad("mailbox.authserv_id", "is required: only Authentication-Results added by the receiving server it names are trusted")
+		c.checkOAuth(bad)
+		switch {
+		case m.Trust != TrustAuthservID && m.Trust != TrustExchangeOnline:
+			bad("mailbox.trust", "must be %s or %s, not %q", TrustAuthservID, TrustExchangeOnline, m.Trust)
+		case m.Trust == TrustAuthservID && m.AuthservID == "":
+			bad("mailbox.authserv_id", "is required: only Authentication-Results added by the receiving server it names are trusted"+
+				" (for Microsoft 365, whose results name no server: trust = %q)", TrustExchangeOnline)
+		case m.Trust == TrustExchangeOnline && m.AuthservID != "":
+			bad("mailbox.authserv_id", "is not used with trust = %q: remove one of them", TrustExchangeOnline)
 		}
 	}
 	seen := map[string]bool{}
@@ -237,6 +292,32 @@ func (c *Config) check() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkOAuth checks the keys that say how XOAUTH2 access tokens are had.
+func (c *Config) checkOAuth(bad func(field, format string, args ...any)) {
+	m := c.Mailbox
+	flows := []string{mailbox.OAuthGoogle, mailbox.OAuthMicrosoft365}
+	switch {
+	case m.OAuth == "" && m.Auth == mailbox.AuthXOAUTH2 && m.PasswordRef == "":
+		bad("mailbox.oauth", "is required with auth = %q: %s (a preset sets it), or password_ref naming a token kept current elsewhere",
+			mailbox.AuthXOAUTH2, strings.Join(flows, " or "))
+	case m.OAuth == "":
+	case !slices.Contains(flows, m.OAuth):
+		bad("mailbox.oauth", "must be %s, not %q", strings.Join(flows, " or "), m.OAuth)
+	case m.Auth != mailbox.AuthXOAUTH2:
+		bad("mailbox.oauth", "needs auth = %q, not %q", mailbox.AuthXOAUTH2, m.Auth)
+	case m.PasswordRef != "":
+		bad("mailbox.password_ref", "is not used with oauth: acctsetup mailbox login --oauth stores the client credentials")
+	}
+	if m.TokenURL == "" {
+		return
+	}
+	if m.OAuth == "" {
+		bad("mailbox.token_url", "needs oauth = %s", strings.Join(flows, " or "))
+	} else if err := oauth.CheckTokenURL(m.TokenURL); err != nil {
+		bad("mailbox.token_url", "%s", strings.TrimSuffix(err.Error(), ": "+mailbox.ErrInvalidConfig.Error()))
+	}
 }
 
 // Path resolves a path from the config against Dir.

@@ -3,7 +3,10 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
+
+	"github.com/acctsetup/acctsetup/mailbox"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -40,7 +43,49 @@ func TestParseErrors(t *testing.T) {
 				"a.toml:3: mailbox.tls: must be implicit, starttls or none, not \"ssl\"\n" +
 				"a.toml:4: mailbox.auth: must be password or xoauth2, not \"oauth\"\n" +
 				"a.toml:1: mailbox.username: is required\n" +
-				"a.toml:1: mailbox.authserv_id: is required: only Authentication-Results added by the receiving server it names are trusted",
+				"a.toml:1: mailbox.authserv_id: is required: only Authentication-Results added by the receiving server it names are trusted" +
+				" (for Microsoft 365, whose results name no server: trust = \"exchange_online\")",
+		},
+		{
+			name: "unknown preset",
+			text: "[mailbox]\npreset = \"yahoo\"\nhost = \"imap.example.com\"\nusername = \"u\"\nauthserv_id = \"mx.example.com\"\n",
+			want: "a.toml:2: mailbox.preset: must be gmail or microsoft365, not \"yahoo\"",
+		},
+		{
+			name: "xoauth2 without a flow",
+			text: "[mailbox]\nhost = \"imap.example.com\"\nusername = \"u\"\nauth = \"xoauth2\"\nauthserv_id = \"mx.example.com\"\n",
+			want: "a.toml:1: mailbox.oauth: is required with auth = \"xoauth2\": google or microsoft365 (a preset sets it), or password_ref naming a token kept current elsewhere",
+		},
+		{
+			name: "oauth checks",
+			text: "[mailbox]\npreset = \"gmail\"\nusername = \"u\"\noauth = \"yahoo\"\ntoken_url = \"http://tokens.example.com/token\"\n",
+			want: "a.toml:4: mailbox.oauth: must be google or microsoft365, not \"yahoo\"\n" +
+				"a.toml:5: mailbox.token_url: \"http://tokens.example.com/token\" must be https (http only to a loopback address)",
+		},
+		{
+			name: "oauth with a password",
+			text: "[mailbox]\npreset = \"microsoft365\"\nusername = \"u\"\nauth = \"password\"\noauth = \"microsoft365\"\n",
+			want: "a.toml:5: mailbox.oauth: needs auth = \"xoauth2\", not \"password\"",
+		},
+		{
+			name: "oauth and password_ref",
+			text: "[mailbox]\npreset = \"gmail\"\nusername = \"u\"\npassword_ref = \"op://v/i/f\"\n",
+			want: "a.toml:4: mailbox.password_ref: is not used with oauth: acctsetup mailbox login --oauth stores the client credentials",
+		},
+		{
+			name: "token URL without a flow",
+			text: "[mailbox]\nhost = \"h\"\nusername = \"u\"\nauthserv_id = \"mx\"\ntoken_url = \"https://t.example/token\"\n",
+			want: "a.toml:5: mailbox.token_url: needs oauth = google or microsoft365",
+		},
+		{
+			name: "unknown trust",
+			text: "[mailbox]\nhost = \"h\"\nusername = \"u\"\ntrust = \"arc\"\n",
+			want: "a.toml:4: mailbox.trust: must be authserv_id or exchange_online, not \"arc\"",
+		},
+		{
+			name: "exchange online and an authserv-id",
+			text: "[mailbox]\nhost = \"h\"\nusername = \"u\"\ntrust = \"exchange_online\"\nauthserv_id = \"mx\"\n",
+			want: "a.toml:5: mailbox.authserv_id: is not used with trust = \"exchange_online\": remove one of them",
 		},
 		{
 			name: "provider listed twice, second one located",
@@ -119,6 +164,57 @@ func TestMailboxDefaults(t *testing.T) {
 	m := c.Mailbox
 	if m.Port != 993 || m.TLS != "implicit" || m.Auth != "password" || len(m.Folders) != 1 || m.Folders[0] != "INBOX" {
 		t.Errorf("mailbox defaults = %+v", m)
+	}
+}
+
+// TestMailboxPresets: a preset fills what the file leaves out, and what the
+// file says wins.
+func TestMailboxPresets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, text string
+		want       Mailbox
+		trust      mailbox.Trust
+	}{
+		{"gmail", "preset = \"gmail\"\n",
+			Mailbox{Host: "imap.gmail.com", Port: 993, TLS: "implicit", Auth: "xoauth2", OAuth: "google", Trust: TrustAuthservID, AuthservID: "mx.google.com"},
+			mailbox.Trust{AuthservID: "mx.google.com"}},
+		{"microsoft365", "preset = \"microsoft365\"\n",
+			Mailbox{Host: "outlook.office365.com", Port: 993, TLS: "implicit", Auth: "xoauth2", OAuth: "microsoft365", Trust: TrustExchangeOnline},
+			mailbox.Trust{ExchangeOnline: true}},
+		{"explicit keys win", "preset = \"microsoft365\"\nhost = \"127.0.0.1\"\nport = 1143\ntls = \"none\"\nfolders = [\"Approvals\"]\ntoken_url = \"http://127.0.0.1:8080/token\"\n",
+			Mailbox{Host: "127.0.0.1", Port: 1143, TLS: "none", Auth: "xoauth2", Folders: []string{"Approvals"}, OAuth: "microsoft365",
+				TokenURL: "http://127.0.0.1:8080/token", Trust: TrustExchangeOnline},
+			mailbox.Trust{ExchangeOnline: true}},
+		{"an authserv_id replaces the preset's trust", "preset = \"microsoft365\"\nauthserv_id = \"mx.gateway.example\"\n",
+			Mailbox{Host: "outlook.office365.com", Port: 993, TLS: "implicit", Auth: "xoauth2", OAuth: "microsoft365", Trust: TrustAuthservID, AuthservID: "mx.gateway.example"},
+			mailbox.Trust{AuthservID: "mx.gateway.example"}},
+		{"a password replaces the preset's flow", "preset = \"gmail\"\nauth = \"password\"\n",
+			Mailbox{Host: "imap.gmail.com", Port: 993, TLS: "implicit", Auth: "password", Trust: TrustAuthservID, AuthservID: "mx.google.com"},
+			mailbox.Trust{AuthservID: "mx.google.com"}},
+		{"exchange online without a preset", "host = \"imap.example.com\"\ntrust = \"exchange_online\"\n",
+			Mailbox{Host: "imap.example.com", Port: 993, TLS: "implicit", Auth: "password", Trust: TrustExchangeOnline},
+			mailbox.Trust{ExchangeOnline: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Parse("a.toml", []byte("[mailbox]\nusername = \"team@example.com\"\n"+tt.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := *c.Mailbox
+			got.Preset, got.Username = "", ""
+			if len(tt.want.Folders) == 0 {
+				tt.want.Folders = []string{"INBOX"}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("[mailbox] = %+v\nwant        %+v", got, tt.want)
+			}
+			if rule := c.Mailbox.TrustRule(); rule != tt.trust {
+				t.Errorf("TrustRule() = %+v, want %+v", rule, tt.trust)
+			}
+		})
 	}
 }
 
