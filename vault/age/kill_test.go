@@ -27,12 +27,6 @@ const (
 	envKillFrom = "AGEVAULT_TEST_KILL_FROM" // the first secret to set
 )
 
-func killRef(n int) vault.Ref {
-	return vault.Ref{Provider: "kill", Environment: "test", Field: fmt.Sprintf("field_%04d", n)}
-}
-
-func killValue(n int) string { return fmt.Sprintf("agevault-test-killed-writer-%04d", n) }
-
 // TestKilledWriter starts a process that sets one secret after another in
 // a vault, and kills it with SIGKILL at a random moment, 50 times. After
 // every kill the age tool decrypts the vault; every secret whose Set
@@ -60,11 +54,11 @@ func TestKilledWriter(t *testing.T) {
 
 		got := decryptWithTool(t, tool, idPath, path)
 		for n := range inFlight {
-			if got[killRef(n).String()] != killValue(n) {
+			if got[childRef(n).String()] != childValue(n) {
 				t.Fatalf("after a kill, secret %d, whose Set had returned, is missing or changed", n)
 			}
 		}
-		if v, ok := got[killRef(inFlight).String()]; ok && v != killValue(inFlight) {
+		if v, ok := got[childRef(inFlight).String()]; ok && v != childValue(inFlight) {
 			t.Fatalf("after a kill, the secret being set holds another value")
 		}
 		if len(got) > inFlight+1 {
@@ -81,7 +75,7 @@ func TestKilledWriter(t *testing.T) {
 
 		// The lock died with its holder: the next write does not wait.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := agevault.Open(path, id, nil).Set(ctx, killRef(inFlight), vault.NewSecret(killValue(inFlight)), vault.Meta{})
+		err := agevault.Open(path, id, nil).Set(ctx, childRef(inFlight), vault.NewSecret(childValue(inFlight)), vault.Meta{})
 		cancel()
 		if err != nil {
 			t.Fatalf("Set after a kill: %v", err)
@@ -151,7 +145,7 @@ func TestSetUntilKilled(t *testing.T) {
 	v := agevault.Open(filepath.Join(dir, "vault.age"), id, nil)
 	fmt.Println("ready")
 	for ; ; n++ {
-		if err := v.Set(context.Background(), killRef(n), vault.NewSecret(killValue(n)), vault.Meta{}); err != nil {
+		if err := v.Set(context.Background(), childRef(n), vault.NewSecret(childValue(n)), vault.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		fmt.Println("set", n)
