@@ -104,19 +104,24 @@ func TestScanSurvivesCuts(t *testing.T) {
 		t.Cleanup(func() { st.Close() })
 		rec := &faultRecorder{st: st, ps: ps}
 
+		// Half-way, while a scan is handing over messages from the folder
+		// it has selected, the server renumbers the folder.
+		renumbered := false
+		handle := func(m Message) error {
+			if !renumbered && proxy.cutCount() >= cuts/2 {
+				copyFolder(t, admin, faultMessages, true)
+				renumbered = true
+			}
+			return rec.handle(m)
+		}
+
 		start = time.Now()
 		var errs []string
-		renumbered := false
 		for attempt := 0; ; attempt++ {
 			if attempt > 3*cuts {
 				t.Fatalf("the scan has not finished after %d connections", attempt)
 			}
-			if !renumbered && proxy.cutCount() >= cuts/2 {
-				// Half-way: the server renumbers the folder.
-				copyFolder(t, admin, faultMessages, true)
-				renumbered = true
-			}
-			err := resumeScan(t, ctx, st, proxy, srv, terms, rec.handle)
+			err := resumeScan(t, ctx, st, proxy, srv, terms, handle)
 			if err == nil {
 				break
 			}
@@ -126,9 +131,9 @@ func TestScanSurvivesCuts(t *testing.T) {
 			}
 			errs = append(errs, err.Error())
 		}
-		t.Logf("scanned through %d cuts in %s; the scans ended with:\n%s", len(errs), time.Since(start).Round(time.Millisecond), strings.Join(errs, "\n"))
-		if len(errs) != cuts || proxy.cutCount() != cuts {
-			t.Errorf("%d scans failed and the proxy cut %d connections, want %d", len(errs), proxy.cutCount(), cuts)
+		t.Logf("%d scans failed, in %s in all:\n%s", len(errs), time.Since(start).Round(time.Millisecond), strings.Join(errs, "\n"))
+		if !renumbered || proxy.cutCount() != cuts {
+			t.Errorf("the proxy cut %d connections, want %d, and the folder was renumbered: %v", proxy.cutCount(), cuts, renumbered)
 		}
 
 		// Every provider message is recorded, once.
