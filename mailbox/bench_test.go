@@ -212,11 +212,14 @@ func serveProxy(tb testing.TB, target string, forward func(client, server net.Co
 		tb.Fatal(err)
 	}
 	var conns sync.WaitGroup
+	accepting := make(chan struct{})
 	tb.Cleanup(func() {
 		ln.Close()
+		<-accepting // no conns.Go once Wait has started
 		conns.Wait()
 	})
 	go func() {
+		defer close(accepting)
 		for {
 			client, err := ln.Accept()
 			if err != nil {

@@ -375,31 +375,38 @@ func copyFolder(t *testing.T, c *Client, n int, reversed bool) uint32 {
 // closes both sides at once, as when the network path fails. Connections
 // after those pass through whole.
 type cutProxy struct {
-	cfg  Config
-	live sync.WaitGroup // connections being forwarded
+	cfg Config
 
 	mu     sync.Mutex
-	limits []int64 // for the connections to come
-	cut    int     // connections cut so far
-	passed int64   // bytes the last connection to end passed from the server
+	ended  *sync.Cond // signalled whenever a connection ends
+	live   int        // connections being forwarded
+	limits []int64    // for the connections to come
+	cut    int        // connections cut so far
+	passed int64      // bytes the last connection to end passed from the server
 }
 
 func newCutProxy(t *testing.T, server Config) *cutProxy {
 	t.Helper()
 	p := &cutProxy{cfg: server}
+	p.ended = sync.NewCond(&p.mu)
 	target := net.JoinHostPort(server.Host, strconv.Itoa(server.Port))
 	p.cfg.Port = serveProxy(t, target, func(client, server net.Conn, conns *sync.WaitGroup) {
-		p.live.Add(1)
-		conns.Go(func() {
-			defer p.live.Done()
-			p.forward(client, server)
-		})
+		p.mu.Lock()
+		p.live++
+		p.mu.Unlock()
+		conns.Go(func() { p.forward(client, server) })
 	})
 	return p
 }
 
 // wait returns once every connection accepted so far has ended.
-func (p *cutProxy) wait() { p.live.Wait() }
+func (p *cutProxy) wait() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.live > 0 {
+		p.ended.Wait()
+	}
+}
 
 // config is the server's configuration with the proxy's port.
 func (p *cutProxy) config() Config { return p.cfg }
@@ -458,5 +465,7 @@ func (p *cutProxy) forward(client, server net.Conn) {
 	}
 	p.mu.Lock()
 	p.passed = passed
+	p.live--
+	p.ended.Broadcast()
 	p.mu.Unlock()
 }
