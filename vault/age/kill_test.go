@@ -47,7 +47,8 @@ func TestKilledWriter(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0))
 	t.Logf("random seed %d", seed)
 
-	committed, tempLeft := 0, 0 // secrets 0 to committed-1 are set
+	set(t, agevault.Open(path, id, nil), childRef(0), childValue(0)) // a kill before the first write finds a vault
+	committed, tempLeft := 1, 0                                      // secrets 0 to committed-1 are set
 	for range 50 {
 		// The child writes back to back, so any moment is within a Set.
 		inFlight := runKilled(t, dir, committed, time.Duration(rng.Int64N(int64(20*time.Millisecond))))
