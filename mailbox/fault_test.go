@@ -50,10 +50,10 @@ const faultWindow = searchWindow / 10
 // exactly once: none lost, none counted twice (one audit event each).
 //
 // It runs on Dovecot, or on imapmemserver where Dovecot cannot run (never
-// in CI). About 10 s on Dovecot; skipped with -short.
+// in CI). About 5 s on Dovecot (15 s with -race); skipped with -short.
 func TestScanSurvivesCuts(t *testing.T) {
 	if testing.Short() {
-		t.Skip("scans 10,000 messages about a dozen times (about 10 s)")
+		t.Skip("scans 10,000 messages about a dozen times (about 5 s, 15 s with -race)")
 	}
 	t.Parallel()
 	var srv testServer

@@ -34,7 +34,7 @@ const kills = 50
 // reading, encrypting, writing and recording in the state.
 func TestKillVaultWriters(t *testing.T) {
 	if testing.Short() {
-		t.Skip("kills 150 acctsetup processes (about 40 s)")
+		t.Skip("kills 150 acctsetup processes (about 10 s)")
 	}
 	k := newKiller(t)
 	t.Run("secret set", k.secretSet)

@@ -35,7 +35,7 @@ const (
 // the next write takes the lock at once.
 func TestKilledWriter(t *testing.T) {
 	if testing.Short() {
-		t.Skip("kills 50 writer processes (about 5 s)")
+		t.Skip("kills 50 writer processes (about 3 s)")
 	}
 	tool := ageTool(t)
 	t.Parallel()
