@@ -196,16 +196,30 @@ func (mb *benchMailbox) behind(b *testing.B, delay time.Duration) *benchMailbox 
 // read, in order, either way: a link with a round trip of twice delay
 // and no limit on bandwidth. It stops when b ends.
 func delayProxy(b *testing.B, target string, delay time.Duration) int {
+	return serveProxy(b, target, func(client, server net.Conn, conns *sync.WaitGroup) {
+		conns.Go(func() { delayed(server, client, delay) })
+		conns.Go(func() { delayed(client, server, delay) })
+	})
+}
+
+// serveProxy listens on a loopback port, which it returns, and for every
+// connection dials target and calls forward with both, which may start
+// goroutines in conns. It stops when tb ends, once conns are done.
+func serveProxy(tb testing.TB, target string, forward func(client, server net.Conn, conns *sync.WaitGroup)) int {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	var conns sync.WaitGroup
-	b.Cleanup(func() {
+	accepting := make(chan struct{})
+	tb.Cleanup(func() {
 		ln.Close()
+		<-accepting // no conns.Go once Wait has started
 		conns.Wait()
 	})
 	go func() {
+		defer close(accepting)
 		for {
 			client, err := ln.Accept()
 			if err != nil {
@@ -216,8 +230,7 @@ func delayProxy(b *testing.B, target string, delay time.Duration) int {
 				client.Close()
 				continue
 			}
-			conns.Go(func() { delayed(server, client, delay) })
-			conns.Go(func() { delayed(client, server, delay) })
+			forward(client, server, &conns)
 		}
 	}()
 	return ln.Addr().(*net.TCPAddr).Port

@@ -327,9 +327,10 @@ func (c *Client) connect(ctx context.Context, secret string) error {
 			},
 		},
 	}
+	guard := guardWrites(conn) // see writeGuard
 	switch c.cfg.TLS {
 	case TLSStartTLS:
-		c.imap, err = imapclient.NewStartTLS(conn, imapOpts)
+		c.imap, err = imapclient.NewStartTLS(guard, imapOpts)
 		if err != nil {
 			conn.Close()
 			var imapErr *imap.Error
@@ -339,8 +340,9 @@ func (c *Client) connect(ctx context.Context, secret string) error {
 			return c.ctxErr(ctx, fmt.Errorf("mailbox: STARTTLS with %s: %w", c.addr, err))
 		}
 	default: // implicit TLS, or plaintext to loopback; dialConn did the TLS
-		c.imap = imapclient.New(conn, imapOpts)
+		c.imap = imapclient.New(guard, imapOpts)
 	}
+	guard.watch(c.imap.Closed())
 	if err := c.imap.WaitGreeting(); err != nil {
 		c.imap.Close()
 		return c.ctxErr(ctx, fmt.Errorf("mailbox: greeting from %s: %w", c.addr, err))

@@ -5,7 +5,11 @@
 // itself; callers record what it reports.
 package mailbox
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
 
 // Message is what a scan fetched of one e-mail: the header fields matching
 // needs and its size. A scan never reads a message's text: a server keeps
@@ -25,6 +29,21 @@ type Message struct {
 	// AuthResults holds the raw Authentication-Results header values in
 	// header order: the first is the one the receiving server added last.
 	AuthResults []string
+}
+
+// Key is what makes a message the same message wherever and whenever it is
+// read: its Message-ID, or for the rare one without, a digest of its
+// sender, date and subject. A copy in another folder, or the message read
+// again after a dropped connection or after the server renumbered its
+// folder, has the same key, so a caller that records each key once counts
+// every message once. (A scan may hand a message over more than once: its
+// checkpoint never moves past a message it has not handed over.)
+func (m Message) Key() string {
+	if m.MessageID != "" {
+		return m.MessageID
+	}
+	sum := sha256.Sum256([]byte(m.From + "\n" + m.Date.UTC().Format(time.RFC3339) + "\n" + m.Subject))
+	return "sha256:" + hex.EncodeToString(sum[:12])
 }
 
 // Checkpoint is where the last scan of one folder stopped. A changed

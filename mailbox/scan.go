@@ -458,7 +458,7 @@ func (c *Client) dispatch(windows <-chan window, folder string, uidValidity uint
 			cmd := c.imap.Fetch(batch, fetchOptions)
 			go func() {
 				defer close(p.done)
-				p.b.msgs, p.b.err = readFetch(cmd, folder, uidValidity, &p.stats)
+				p.b.msgs, p.b.err = readFetch(cmd, folder, uidValidity, &p.stats, func() { c.imap.Close() })
 			}()
 			queue <- p
 		}
@@ -498,8 +498,10 @@ func (f *fetcher) close(stats *ScanStats) {
 }
 
 // readFetch reads a UID FETCH's answer whole and returns its messages in
-// UID order.
-func readFetch(cmd *imapclient.FetchCommand, folder string, uidValidity uint32, stats *ScanStats) ([]Message, error) {
+// UID order. When a literal cannot be read to its end, the connection is
+// broken: readFetch calls closeConn before it returns, which also waits
+// for the client's reader to stop (see readMessage).
+func readFetch(cmd *imapclient.FetchCommand, folder string, uidValidity uint32, stats *ScanStats, closeConn func()) ([]Message, error) {
 	defer cmd.Close()
 	var msgs []Message
 	for {
@@ -509,6 +511,10 @@ func readFetch(cmd *imapclient.FetchCommand, folder string, uidValidity uint32, 
 		}
 		m, n, err := readMessage(data)
 		stats.Bytes += n
+		var broken *brokenLiteralError
+		if errors.As(err, &broken) {
+			closeConn()
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -528,6 +534,13 @@ func readFetch(cmd *imapclient.FetchCommand, folder string, uidValidity uint32, 
 
 // readMessage reads one message's FETCH data and parses it. n counts the
 // literal bytes the server sent for it.
+//
+// A literal that breaks off (the connection dropped, or a read timed out)
+// is returned as a *brokenLiteralError, and nothing more is read from data:
+// imapclient's reader goroutine goes on decoding from the same buffer as
+// soon as a literal's Read fails, so reading (or discarding) more of the
+// literal, as the next data.Next or cmd.Next would, races with it. The
+// caller closes the connection first, which waits for that goroutine to end.
 func readMessage(data *imapclient.FetchMessageData) (m Message, n int64, err error) {
 	var header []byte
 	for {
@@ -556,17 +569,23 @@ func readMessage(data *imapclient.FetchMessageData) (m Message, n int64, err err
 
 // readAtMost reads up to limit bytes of a literal into a buffer of the
 // literal's size; the FETCH reader discards the rest, which only a server
-// that ignores the partial range would send.
+// that ignores the partial range would send. A literal shorter than
+// announced, or any other read error, means the connection broke: the
+// error is a *brokenLiteralError.
 func readAtMost(lit imap.LiteralReader, limit int64) ([]byte, error) {
 	buf := make([]byte, min(max(lit.Size(), 0), limit))
 	n, err := io.ReadFull(lit, buf)
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		// Shorter than announced: the connection broke, which fails the
-		// FETCH command itself.
-		err = nil
+	if err != nil {
+		return nil, &brokenLiteralError{err}
 	}
-	return buf[:n], err
+	return buf[:n], nil
 }
+
+// brokenLiteralError is a literal that could not be read to its end.
+type brokenLiteralError struct{ err error }
+
+func (e *brokenLiteralError) Error() string { return "read literal: " + e.err.Error() }
+func (e *brokenLiteralError) Unwrap() error { return e.err }
 
 // parseHeader fills m's header fields from the fetched header block. It
 // never fails: a field it cannot read is left empty (Date zero).

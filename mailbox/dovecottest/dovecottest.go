@@ -11,6 +11,7 @@ package dovecottest
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -98,15 +99,27 @@ func New(t testing.TB) *Server {
 // tools finds dovecot and doveadm, or skips (or fails) the test.
 func tools(t testing.TB) (dovecot, doveadm string) {
 	t.Helper()
-	skip := func(format string, args ...any) {
-		t.Helper()
-		msg := fmt.Sprintf(format, args...)
+	dovecot, doveadm, err := find()
+	if err != nil {
 		if os.Getenv("ACCTSETUP_REQUIRE_TOOLS") != "" {
-			t.Fatalf("%s, and ACCTSETUP_REQUIRE_TOOLS is set", msg)
+			t.Fatalf("%v, and ACCTSETUP_REQUIRE_TOOLS is set", err)
 		}
-		t.Skipf("%s; .ci/run installs it (apt-get install dovecot-imapd) and runs as root", msg)
+		t.Skipf("%v; .ci/run installs it (apt-get install dovecot-imapd) and runs as root", err)
 	}
-	find := func(name string) string {
+	return dovecot, doveadm
+}
+
+// Available says why New would skip a test here, or returns nil when it
+// can start Dovecot: for a test that falls back to another server.
+func Available() error {
+	_, _, err := find()
+	return err
+}
+
+// find returns the paths of dovecot and doveadm, or why Dovecot cannot
+// run here.
+func find() (dovecot, doveadm string, err error) {
+	lookup := func(name string) string {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
@@ -117,21 +130,21 @@ func tools(t testing.TB) (dovecot, doveadm string) {
 		}
 		return ""
 	}
-	dovecot, doveadm = find("dovecot"), find("doveadm")
+	dovecot, doveadm = lookup("dovecot"), lookup("doveadm")
 	if dovecot == "" || doveadm == "" {
-		skip("dovecot is not installed")
+		return "", "", errors.New("dovecot is not installed")
 	}
 	if os.Geteuid() != 0 {
-		skip("dovecot tests must run as root (Dovecot switches to the mail user)")
+		return "", "", errors.New("dovecot tests must run as root (Dovecot switches to the mail user)")
 	}
 	out, err := exec.Command(dovecot, "--version").Output()
 	if err != nil {
-		skip("dovecot --version: %v", err)
+		return "", "", fmt.Errorf("dovecot --version: %w", err)
 	}
 	if v := strings.TrimSpace(string(out)); !strings.HasPrefix(v, "2.3.") {
-		skip("dovecot %s is installed; dovecottest writes the Dovecot 2.3 configuration syntax", v)
+		return "", "", fmt.Errorf("dovecot %s is installed; dovecottest writes the Dovecot 2.3 configuration syntax", v)
 	}
-	return dovecot, doveadm
+	return dovecot, doveadm, nil
 }
 
 func isExecutable(p string) bool {

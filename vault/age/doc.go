@@ -45,12 +45,22 @@
 // A sibling file "<path>.lock" (mode 0600) is locked with flock(2): shared for
 // reads, exclusive for writes, so goroutines and processes on one machine can
 // use the same vault at once. A write re-reads the file under the lock,
-// applies its change, writes a temporary file (mode 0600) in the same
-// directory, fsyncs it, renames it over the vault and fsyncs the directory. A
-// reader therefore sees the old file or the new one, never a half-written
-// one, and concurrent writers lose nothing. On any error the vault file is
-// left as it was. The lock is advisory and local: it does not protect a vault
-// on a network file system shared between machines.
+// applies its change, writes the temporary file "<dir>/.<name>.tmp" (mode
+// 0600, created exclusively), fsyncs it, renames it over the vault and fsyncs
+// the directory. A reader therefore sees the old file or the new one, never a
+// half-written one, and concurrent writers lose nothing. On any error the
+// vault file is left as it was. A writer killed midway leaves at most the
+// temporary file, which the next write replaces, and no lock: the kernel
+// releases a flock with its holder. The lock is advisory and local: it does
+// not protect a vault on a network file system shared between machines.
+//
+// # Links
+//
+// The vault file, the lock file and the temporary file are opened with
+// O_NOFOLLOW and must be regular files: a symbolic link (or a FIFO) at any of
+// them fails every operation with [ErrNotRegular], so whoever can create
+// files beside the vault cannot make acctsetup write, create or truncate a
+// file elsewhere. A link in the directories above the vault is followed.
 //
 // # Errors
 //

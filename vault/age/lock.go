@@ -18,12 +18,13 @@ const (
 	lockPollMax = 20 * time.Millisecond
 )
 
-// lock takes a flock(2) on path, creating it with mode 0600 if needed. how
+// lock takes a flock(2) on path, creating it with mode 0600 if needed; a
+// symbolic link there is refused, never followed (see openFile). how
 // is unix.LOCK_SH or unix.LOCK_EX. The returned func releases the lock.
 func lock(ctx context.Context, path string, how int) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openFile("lock file", path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("agevault: open lock file: %w", err)
+		return nil, err
 	}
 	fd := int(f.Fd())
 	for delay := lockPollMin; ; delay = min(2*delay, lockPollMax) {

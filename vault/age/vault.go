@@ -129,7 +129,7 @@ func (v *Vault) List(ctx context.Context) ([]vault.Entry, error) {
 // one cannot read what is written from now on. With no file yet there is
 // nothing to do.
 func (v *Vault) Rewrap(ctx context.Context) error {
-	if _, err := os.Stat(v.path); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(v.path); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	return v.update(ctx, func(*contents) error { return nil })

@@ -277,6 +277,9 @@ func (a *app) vaultError(err error) error {
 		return usageError(err, "export OP_SERVICE_ACCOUNT_TOKEN=ops_... (a service account with access to the vault), or set [vault] backend = \"age\"")
 	case errors.Is(err, onepassword.ErrRateLimited):
 		return backendError(err, "nothing was changed; acctsetup reads each 1Password item once per run, so run fewer commands for a while")
+	case errors.Is(err, agevault.ErrNotRegular):
+		return backendError(err, "nothing was changed; acctsetup follows no link at the vault file, its .lock or its .tmp file:"+
+			" check who made it, then put the vault file itself at [vault] path and remove the others")
 	case errors.Is(err, agevault.ErrDamaged):
 		return backendError(err, "nothing was changed; restore the vault file from a backup,"+
 			" or have a teammate whose key is a recipient check it with: age -d -i IDENTITY FILE")
@@ -292,7 +295,8 @@ func (a *app) vaultToRead() (vault.Vault, error) {
 		return nil, err
 	}
 	if cfg.Vault.Backend == "age" {
-		if _, err := os.Stat(cfg.Path(cfg.Vault.Path)); errors.Is(err, os.ErrNotExist) {
+		// Lstat: a link, even to nowhere, is for the vault to refuse.
+		if _, err := os.Lstat(cfg.Path(cfg.Vault.Path)); errors.Is(err, os.ErrNotExist) {
 			return nil, nil
 		}
 	}

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -76,16 +74,6 @@ func (a *app) newMailRecorder(ctx context.Context) (*mailRecorder, error) {
 	return r, nil
 }
 
-// messageKey is what makes a message the same message: its Message-ID, or
-// for the rare one without, a digest of its sender, date and subject.
-func messageKey(m mailbox.Message) string {
-	if m.MessageID != "" {
-		return m.MessageID
-	}
-	sum := sha256.Sum256([]byte(m.From + "\n" + m.Date.UTC().Format(time.RFC3339) + "\n" + m.Subject))
-	return "sha256:" + hex.EncodeToString(sum[:12])
-}
-
 // handle records one message; it is the scan's and the watch's handler.
 func (r *mailRecorder) handle(ctx context.Context, m mailbox.Message) error {
 	r.fetched++
@@ -98,7 +86,7 @@ func (r *mailRecorder) handle(ctx context.Context, m mailbox.Message) error {
 		return err
 	}
 	now := r.a.now()
-	rec := checklists.MailMessage{MessageID: messageKey(m), Folder: m.Folder, From: m.From, Subject: m.Subject, Date: m.Date,
+	rec := checklists.MailMessage{MessageID: m.Key(), Folder: m.Folder, From: m.From, Subject: m.Subject, Date: m.Date,
 		Provider: p.ID, Signal: v.Signal.ID, Event: string(v.Signal.Event), Step: v.Signal.Step,
 		Status: checklists.MailReview, Reason: v.Reason, SeenAt: now, Actor: mailActor}
 	var steps []checklists.StepRecord

@@ -139,7 +139,11 @@ func (a *app) recipientsRemove(ctx *cli.Context) error {
 
 // changeRecipients applies change to the configured recipients for each
 // key given, records the new list in the config file and re-encrypts the
-// vault to it. If re-encrypting fails, the config file is put back.
+// vault to it. If re-encrypting fails, the config file is put back. When
+// the list stays as it is (or a key cannot be changed), the vault is still
+// re-encrypted to it: a run killed between recording the list and
+// re-encrypting left the file readable by the old list, and running the
+// command again must finish that.
 func (a *app) changeRecipients(ctx *cli.Context, verb string, change func(list []string, key string) ([]string, error)) error {
 	keys, err := a.recipientArgs(ctx)
 	if err != nil {
@@ -155,24 +159,23 @@ func (a *app) changeRecipients(ctx *cli.Context, verb string, change func(list [
 	list := slices.Clone(cfg.Vault.Recipients)
 	for _, k := range keys {
 		if list, err = change(list, k); err != nil {
-			return failure(err, "nothing was changed; acctsetup vault recipients list shows them")
+			break
 		}
 	}
-	if slices.Equal(list, cfg.Vault.Recipients) {
+	if err != nil || slices.Equal(list, cfg.Vault.Recipients) {
+		if rerr := a.rewrap(ctx.Context); rerr != nil {
+			return rerr
+		}
+		if err != nil {
+			return failure(err, "nothing was changed; acctsetup vault recipients list shows them")
+		}
 		return nil
 	}
 	restore, err := cfg.SetVaultRecipients(list)
 	if err != nil {
 		return usageError(err, "nothing was changed")
 	}
-	v, err := a.vault()
-	if err == nil {
-		err = v.(*agevault.Vault).Rewrap(ctx.Context)
-		if err != nil {
-			err = a.vaultError(err)
-		}
-	}
-	if err != nil {
+	if err := a.rewrap(ctx.Context); err != nil {
 		if rerr := restore(); rerr != nil {
 			a.notef("could not put %s back: %v", cfg.File, rerr)
 		}
@@ -191,6 +194,18 @@ func (a *app) changeRecipients(ctx *cli.Context, verb string, change func(list [
 	a.printf("%s now lists %d recipient(s); re-encrypted %s to them and to you\n", display(cfg.File), len(list), display(cfg.Path(cfg.Vault.Path)))
 	if verb == "rm" {
 		a.notef("a removed key cannot read the vault from now on, but whoever kept an old copy of the file still can: rotate what they could see")
+	}
+	return nil
+}
+
+// rewrap re-encrypts the age vault to the configured recipients.
+func (a *app) rewrap(ctx context.Context) error {
+	v, err := a.vault()
+	if err != nil {
+		return err
+	}
+	if err := v.(*agevault.Vault).Rewrap(ctx); err != nil {
+		return a.vaultError(err)
 	}
 	return nil
 }

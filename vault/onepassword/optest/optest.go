@@ -317,6 +317,7 @@ func (a items) Create(ctx context.Context, params sdk.ItemCreateParams) (sdk.Ite
 
 func (s *Service) create(params sdk.ItemCreateParams) (sdk.Item, error) {
 	if !s.hasVault(params.VaultID) {
+		//lint:ignore ST1005 the 1Password service's own message, word for word, as the SDK passes it on
 		return sdk.Item{}, errors.New("The item creation parameters contained an invalid vault id")
 	}
 	if len(params.Files) > 0 || params.Document != nil {
