@@ -47,8 +47,12 @@ func parseURI(input string) (Key, error) {
 	if err != nil {
 		return Key{}, errors.New("totp: the otpauth:// URI does not parse")
 	}
-	if u.Host != "totp" {
-		return Key{}, fmt.Errorf("totp: the URI is for %q codes; only totp is supported", u.Host)
+	switch {
+	case strings.EqualFold(u.Host, "hotp"):
+		return Key{}, errors.New("totp: the URI is for counter-based (hotp) codes; only totp is supported")
+	case u.Host != "totp":
+		// Not quoted: whatever stands there may be the seed, pasted wrongly.
+		return Key{}, errors.New("totp: the URI is not an otpauth://totp/ URI; only totp is supported")
 	}
 	q := u.Query()
 	k := Key{algorithm: otp.AlgorithmSHA1, digits: otp.DigitsSix, period: 30, issuer: q.Get("issuer")}
@@ -60,7 +64,8 @@ func parseURI(input string) (Key, error) {
 	case "SHA512":
 		k.algorithm = otp.AlgorithmSHA512
 	default:
-		return Key{}, fmt.Errorf("totp: algorithm %q is not SHA1, SHA256 or SHA512", q.Get("algorithm"))
+		// Values from the URI are not quoted: one pasted wrongly may be the seed.
+		return Key{}, errors.New("totp: the algorithm is not SHA1, SHA256 or SHA512")
 	}
 	if d := q.Get("digits"); d != "" {
 		switch d {
@@ -68,13 +73,13 @@ func parseURI(input string) (Key, error) {
 		case "8":
 			k.digits = otp.DigitsEight
 		default:
-			return Key{}, fmt.Errorf("totp: %s digits are not supported; codes have 6 or 8", d)
+			return Key{}, errors.New("totp: the number of digits is not supported; codes have 6 or 8")
 		}
 	}
 	if p := q.Get("period"); p != "" {
 		n, err := strconv.ParseUint(p, 10, 32)
 		if err != nil || n == 0 || n > 3600 {
-			return Key{}, fmt.Errorf("totp: period %q is not a number of seconds from 1 to 3600", p)
+			return Key{}, errors.New("totp: the period is not a number of seconds from 1 to 3600")
 		}
 		k.period = uint(n)
 	}

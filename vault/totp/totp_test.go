@@ -77,10 +77,11 @@ func TestParseErrorsHideSeed(t *testing.T) {
 		{"GEZDGNBV", "totp: the seed is 5 bytes; RFC 4226 asks for at least 16 (10 at the very least)"},
 		{seedSHA1 + "G", "totp: the seed is not base32 (letters A-Z and digits 2-7)"},      // 33 characters: 1 over
 		{"22222222222222222", "totp: the seed is not base32 (letters A-Z and digits 2-7)"}, // found by FuzzParse
-		{"otpauth://hotp/x?secret=" + seedSHA1, `totp: the URI is for "hotp" codes; only totp is supported`},
-		{"otpauth://totp/x?secret=" + seedSHA1 + "&algorithm=MD5", `totp: algorithm "MD5" is not SHA1, SHA256 or SHA512`},
-		{"otpauth://totp/x?secret=" + seedSHA1 + "&digits=7", "totp: 7 digits are not supported; codes have 6 or 8"},
-		{"otpauth://totp/x?secret=" + seedSHA1 + "&period=0", `totp: period "0" is not a number of seconds from 1 to 3600`},
+		{"otpauth://hotp/x?secret=" + seedSHA1, "totp: the URI is for counter-based (hotp) codes; only totp is supported"},
+		{"otpauth://Sheet/x?secret=" + seedSHA1, "totp: the URI is not an otpauth://totp/ URI; only totp is supported"},
+		{"otpauth://totp/x?secret=" + seedSHA1 + "&algorithm=MD5", "totp: the algorithm is not SHA1, SHA256 or SHA512"},
+		{"otpauth://totp/x?secret=" + seedSHA1 + "&digits=7", "totp: the number of digits is not supported; codes have 6 or 8"},
+		{"otpauth://totp/x?secret=" + seedSHA1 + "&period=0", "totp: the period is not a number of seconds from 1 to 3600"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.in)
