@@ -131,18 +131,20 @@ func (rw *watchRun) log() string {
 // nor ends a session itself.
 func TestWatchRenewsTokens(t *testing.T) {
 	t.Parallel()
-	tokens := oauthtest.NewTokenServer(t, 4*time.Second)
+	// 12-second tokens are renewed 3 seconds before they expire: a margin
+	// a loaded CI machine keeps (4-second tokens left 1 second, and failed).
+	tokens := oauthtest.NewTokenServer(t, 12*time.Second)
 	srv := oauthtest.NewIMAPServer(t, tokens)
 	cfg, src := oauthMailbox(t, srv, tokens)
 	rw := startOAuthWatch(t, cfg, src)
-	deadline := time.Now().Add(10 * time.Second) // two and a half lifetimes
+	deadline := time.Now().Add(27 * time.Second) // two and a quarter lifetimes
 	for i := 0; time.Now().Before(deadline); i++ {
 		srv.Deliver(t, approval(i))
 		rw.expect(t, fmt.Sprintf("approval-%d@xero.test", i))
 		time.Sleep(250 * time.Millisecond)
 	}
 	if tokens.Issued() < 3 || srv.Logins() < 3 {
-		t.Errorf("%s, %d logins; want a token and a login per 3 seconds", tokens, srv.Logins())
+		t.Errorf("%s, %d logins; want a token and a login per 9 seconds", tokens, srv.Logins())
 	}
 	if srv.Refused() != 0 || srv.Expired() != 0 {
 		t.Errorf("the server refused %d logins and ended %d sessions for an expired token; want none\n%s", srv.Refused(), srv.Expired(), rw.log())
