@@ -99,20 +99,9 @@ func (a *app) auditLog(ctx *cli.Context) error {
 		}
 		f.Provider = p.ID
 	}
-	if s := ctx.String(flgSince); s != "" {
-		t, err := parseSince(s, a.now())
-		if err != nil {
-			return usageError(err)
-		}
-		f.Since = t
-	}
-	st, err := a.store(ctx.Context)
+	events, err := a.auditEvents(ctx, f)
 	if err != nil {
 		return err
-	}
-	events, err := st.AuditEvents(ctx.Context, f)
-	if err != nil {
-		return backendError(err)
 	}
 	if ctx.Bool(flgJSON) {
 		if events == nil {
@@ -177,6 +166,26 @@ func (a *app) auditVerify(ctx *cli.Context) error {
 	return nil
 }
 
+// auditEvents reads the events f selects, since --since when it is given.
+func (a *app) auditEvents(ctx *cli.Context, f checklists.AuditFilter) ([]audit.Event, error) {
+	if s := ctx.String(flgSince); s != "" {
+		t, err := parseSince(s, a.now())
+		if err != nil {
+			return nil, usageError(err)
+		}
+		f.Since = t
+	}
+	st, err := a.store(ctx.Context)
+	if err != nil {
+		return nil, err
+	}
+	events, err := st.AuditEvents(ctx.Context, f)
+	if err != nil {
+		return nil, backendError(err)
+	}
+	return events, nil
+}
+
 // anchor reads the head given with --head or --head-file, or returns nil.
 func (a *app) anchor(ctx *cli.Context) (*audit.Head, error) {
 	s := ctx.String(flgHead)
@@ -228,21 +237,9 @@ func (a *app) auditExport(ctx *cli.Context) error {
 	if format != "jsonl" && format != "csv" {
 		return usageError(fmt.Errorf("unknown format %q", format), "use --format jsonl or --format csv")
 	}
-	var f checklists.AuditFilter
-	if s := ctx.String(flgSince); s != "" {
-		t, err := parseSince(s, a.now())
-		if err != nil {
-			return usageError(err)
-		}
-		f.Since = t
-	}
-	st, err := a.store(ctx.Context)
+	events, err := a.auditEvents(ctx, checklists.AuditFilter{})
 	if err != nil {
 		return err
-	}
-	events, err := st.AuditEvents(ctx.Context, f)
-	if err != nil {
-		return backendError(err)
 	}
 	var b bytes.Buffer
 	if format == "csv" {
