@@ -80,6 +80,14 @@ func (cl Checklist) Verdict() string {
 	return "not ready"
 }
 
+// Heading is the title with the verdict: "Xero production: not ready".
+func (cl Checklist) Heading() string {
+	if v := cl.Verdict(); v != "" {
+		return cl.Title() + ": " + v
+	}
+	return cl.Title()
+}
+
 // Line describes a change in words: "create-app done by priya on
 // 2026-12-01 10:00 UTC: evidence: ...".
 func (c Change) Line() string {
@@ -140,10 +148,7 @@ func renderText(w io.Writer, r *Report) error {
 	}
 	fmt.Fprintf(&b, "  %s\n", runLine("to  ", r.To))
 	for _, cl := range r.Checklists {
-		fmt.Fprintf(&b, "\n%s", cl.Title())
-		if v := cl.Verdict(); v != "" {
-			fmt.Fprintf(&b, ": %s", v)
-		}
+		fmt.Fprintf(&b, "\n%s", cl.Heading())
 		if cl.Regressed {
 			b.WriteString(" [regressed]")
 		}
@@ -188,10 +193,7 @@ func renderMarkdown(w io.Writer, r *Report) error {
 	}
 	fmt.Fprintf(&b, "- %s\n", runLine("To", r.To))
 	for _, cl := range r.Checklists {
-		fmt.Fprintf(&b, "\n## %s", cl.Title())
-		if v := cl.Verdict(); v != "" {
-			fmt.Fprintf(&b, ": %s", v)
-		}
+		fmt.Fprintf(&b, "\n## %s", cl.Heading())
 		if cl.Regressed {
 			b.WriteString(" (regressed)")
 		}
@@ -299,7 +301,7 @@ svg{width:100%;max-width:640px;height:auto;border:1px solid #d0d7de}
 <polyline fill="none" stroke="#0969da" stroke-width="2" points="{{.Line}}"/>
 {{range .Dots}}<circle cx="{{.X}}" cy="{{.Y}}" r="3.5" fill="#0969da"><title>{{.Title}}</title></circle>
 {{end}}</svg>{{end}}
-{{range .R.Checklists}}<h2>{{.Title}}{{with .Verdict}}: {{.}}{{end}}{{if .Regressed}} <span class="regressed">(regressed)</span>{{end}}</h2>
+{{range .R.Checklists}}<h2>{{.Heading}}{{if .Regressed}} <span class="regressed">(regressed)</span>{{end}}</h2>
 {{with .NewlyFailing}}<h3>Newly failing</h3><table><tr><th>Severity</th><th>Finding</th><th>Fix</th></tr>
 {{range .}}<tr><td class="{{.Severity}}">{{.Severity}}</td><td>{{.Message}}</td><td><code>{{.Fix}}</code></td></tr>
 {{end}}</table>{{end}}
