@@ -21,20 +21,6 @@ type ObligationRecord struct {
 	Actor    string
 }
 
-// ObligationState says where an obligation stands.
-type ObligationState string
-
-// Obligation states.
-const (
-	// Pending: nothing has started the obligation's clock yet (its After
-	// step is not done).
-	Pending ObligationState = "pending"
-	// Scheduled: it falls due on Due.
-	Scheduled ObligationState = "scheduled"
-	// Met: a one-off obligation that was met; it never falls due again.
-	Met ObligationState = "met"
-)
-
 // Standing says how close an obligation is, for people and for check.
 type Standing string
 
@@ -50,9 +36,9 @@ const (
 // Standing returns where the obligation stands at now.
 func (st ObligationStatus) Standing(now time.Time) Standing {
 	switch {
-	case st.State == Pending:
+	case st.Due.IsZero() && st.Last == nil:
 		return StandingPending
-	case st.State == Met:
+	case st.Due.IsZero():
 		return StandingMet
 	case !now.Before(st.Due):
 		return StandingOverdue
@@ -65,10 +51,14 @@ func (st ObligationStatus) Standing(now time.Time) Standing {
 // ObligationStatus is when one obligation next falls due, and why.
 type ObligationStatus struct {
 	Obligation providers.Obligation
-	State      ObligationState
-	Due        time.Time         // set when Scheduled
-	Last       *ObligationRecord // the last time it was met, if ever
+	// Due is when it next falls due; zero while its clock has not started,
+	// or for a one-off met for good.
+	Due  time.Time
+	Last *ObligationRecord // the last time it was met, if ever
 }
+
+// Scheduled reports whether the obligation has a due date.
+func (st ObligationStatus) Scheduled() bool { return !st.Due.IsZero() }
 
 // Calendar returns the status of each calendar obligation of the
 // environment, in descriptor order. statuses are the checklist's step
@@ -76,17 +66,11 @@ type ObligationStatus struct {
 func Calendar(p *providers.Provider, env string, f Facts, statuses []StepStatus) []ObligationStatus {
 	var out []ObligationStatus
 	for _, o := range p.CalendarFor(env) {
-		st := ObligationStatus{Obligation: o, State: Pending}
+		st := ObligationStatus{Obligation: o}
 		if r, ok := f.Obligations[o.ID]; ok {
 			st.Last = &r
 		}
 		st.Due = dueDate(o, st.Last, statuses)
-		switch {
-		case !st.Due.IsZero():
-			st.State = Scheduled
-		case st.Last != nil:
-			st.State = Met
-		}
 		out = append(out, st)
 	}
 	return out

@@ -101,6 +101,14 @@ type Input struct {
 // DefaultExpiryWarning is how long before expiry a secret is flagged.
 const DefaultExpiryWarning = 30 * 24 * time.Hour
 
+// warning is how long before a secret or sign-off ages out it is flagged.
+func (in Input) warning() time.Duration {
+	if in.ExpiryWarning == 0 {
+		return DefaultExpiryWarning
+	}
+	return in.ExpiryWarning
+}
+
 // Evaluate returns the verdict for one checklist. failOn is the least
 // severity that makes it not ready.
 func Evaluate(in Input, failOn Severity) Result {
@@ -191,10 +199,7 @@ func (f *findings) step(st checklists.StepStatus, facts checklists.Facts) {
 
 // credentials reports missing, malformed, lost, ageing and shared secrets.
 func (f *findings) credentials(in Input) {
-	warnBefore := in.ExpiryWarning
-	if warnBefore == 0 {
-		warnBefore = DefaultExpiryWarning
-	}
+	warnBefore := in.warning()
 	for _, c := range f.p.CredentialsFor(f.env) {
 		state := in.Facts.Credentials[c.Name]
 		set := f.cmd("secret set %s %s", f.p.ID, c.Name)
@@ -244,10 +249,7 @@ func (f *findings) signOffAge(in Input) {
 	if so == nil || in.SignOffMaxAge.IsZero() || f.env != providers.Production || len(f.p.Questionnaire) == 0 {
 		return
 	}
-	warnBefore := in.ExpiryWarning
-	if warnBefore == 0 {
-		warnBefore = DefaultExpiryWarning
-	}
+	warnBefore := in.warning()
 	expires := in.SignOffMaxAge.After(so.At)
 	fix := f.cmd("questionnaire signoff %s", f.p.ID)
 	signed := so.At.Format(time.DateOnly)

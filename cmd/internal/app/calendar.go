@@ -83,7 +83,7 @@ func (a *app) calendarList(ctx *cli.Context) error {
 			o := st.Obligation
 			v := obligationView{Provider: cl.p.ID, Environment: cl.env, Obligation: o.ID, Title: o.Title,
 				Standing: string(st.Standing(now)), Every: o.Every.String(), After: o.After, Source: o.Source}
-			if st.State == checklists.Scheduled {
+			if st.Scheduled() {
 				left := checklists.Days(st.Due.Sub(now))
 				v.Due, v.DaysLeft = st.Due.Format(time.DateOnly), &left
 			}
