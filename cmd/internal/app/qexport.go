@@ -62,7 +62,7 @@ func (a *app) questionnaireExport(ctx *cli.Context) error {
 			return err
 		}
 		if len(p.Questionnaire) == 0 {
-			return usageError(fmt.Errorf("%s has no questionnaire", p.ID))
+			return a.noQuestionnaire(p)
 		}
 		ps = append(ps, p)
 	}

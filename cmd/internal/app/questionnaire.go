@@ -82,16 +82,22 @@ func (a *app) questionnaireArgs(ctx *cli.Context, rest ...string) (*providers.Pr
 		return nil, nil, err
 	}
 	if len(p.Questionnaire) == 0 {
-		var with []string
-		reg, _ := a.registry() // loaded by providerArgs
-		for _, q := range reg.All() {
-			if len(q.Questionnaire) > 0 {
-				with = append(with, q.ID)
-			}
-		}
-		return nil, nil, usageError(fmt.Errorf("%s has no questionnaire", p.ID), "providers with one: "+strings.Join(with, ", "))
+		return nil, nil, a.noQuestionnaire(p)
 	}
 	return p, in, nil
+}
+
+// noQuestionnaire refuses a provider without a questionnaire, naming those
+// that have one.
+func (a *app) noQuestionnaire(p *providers.Provider) error {
+	var with []string
+	reg, _ := a.registry() // loaded to find p
+	for _, q := range reg.All() {
+		if len(q.Questionnaire) > 0 {
+			with = append(with, q.ID)
+		}
+	}
+	return usageError(fmt.Errorf("%s has no questionnaire", p.ID), "providers with one: "+strings.Join(with, ", "))
 }
 
 type questionnaireJSON struct {
