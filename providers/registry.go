@@ -3,6 +3,7 @@ package providers
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/xrash/smetrics"
@@ -60,7 +61,7 @@ func (r *Registry) Lookup(id string) (*Provider, error) {
 	if p, ok := r.byID[id]; ok {
 		return p, nil
 	}
-	return nil, &UnknownError{What: "provider", Name: id, Suggestion: Suggest(id, r.ids), Known: r.ids}
+	return nil, Unknown("provider", id, r.ids)
 }
 
 // UnknownError reports a name that is not a known provider, step, question or
@@ -69,11 +70,38 @@ type UnknownError struct {
 	What       string // "provider", "step", ...
 	Name       string
 	Suggestion string
-	Known      []string
+	// Matches are the known names that hold Name, when there are several
+	// ("sage": sage200, sage50, ...): no one of them is the closest.
+	Matches []string
+	Known   []string
+}
+
+// Unknown returns the error for a name that is none of known, with what it
+// may have meant.
+func Unknown(what, name string, known []string) *UnknownError {
+	e := &UnknownError{What: what, Name: name, Suggestion: Suggest(name, known), Known: known}
+	if lower := strings.ToLower(name); len(lower) >= 3 {
+		for _, k := range known {
+			if strings.Contains(strings.ToLower(k), lower) {
+				e.Matches = append(e.Matches, k)
+			}
+		}
+	}
+	if len(e.Matches) < 2 {
+		e.Matches = nil
+	}
+	return e
 }
 
 func (e *UnknownError) Error() string {
 	msg := fmt.Sprintf("unknown %s %q", e.What, e.Name)
+	if len(e.Matches) > 1 {
+		quoted := make([]string, len(e.Matches))
+		for i, m := range e.Matches {
+			quoted[i] = strconv.Quote(m)
+		}
+		return msg + " (did you mean one of " + strings.Join(quoted, ", ") + "?)"
+	}
 	if e.Suggestion != "" {
 		return msg + fmt.Sprintf(" (did you mean %q?)", e.Suggestion)
 	}

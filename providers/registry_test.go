@@ -195,3 +195,23 @@ func TestRegistryOverride(t *testing.T) {
 		t.Errorf("Override().All() with no providers = %v, want %v", got, builtinIDs)
 	}
 }
+
+// TestUnknownMatches: a name several known names hold lists them all; one
+// that only one holds, or of under three letters, gets the closest.
+func TestUnknownMatches(t *testing.T) {
+	t.Parallel()
+	known := []string{"sage200", "sage50", "sageaccounting", "sageintacct", "xero"}
+	tests := []struct {
+		name, want string
+	}{
+		{"sage", `unknown provider "sage" (did you mean one of "sage200", "sage50", "sageaccounting", "sageintacct"?)`},
+		{"SAGE5", `unknown provider "SAGE5" (did you mean "sage50"?)`},
+		{"xer", `unknown provider "xer" (did you mean "xero"?)`},
+		{"sa", `unknown provider "sa" (did you mean "sage50"?)`},
+	}
+	for _, tt := range tests {
+		if got := Unknown("provider", tt.name, known).Error(); got != tt.want {
+			t.Errorf("Unknown(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

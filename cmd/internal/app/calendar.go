@@ -202,6 +202,6 @@ func lookupObligation(p *providers.Provider, id string) (providers.Obligation, e
 	for i, o := range p.Calendar {
 		ids[i] = o.ID
 	}
-	err := &providers.UnknownError{What: "calendar obligation", Name: id, Suggestion: providers.Suggest(id, ids), Known: ids}
+	err := providers.Unknown("calendar obligation", id, ids)
 	return providers.Obligation{}, usageError(fmt.Errorf("%s: %w", p.ID, err), "acctsetup calendar list "+p.ID+" lists its obligations")
 }

@@ -200,7 +200,7 @@ func (a *app) questionnaireAnswer(ctx *cli.Context) error {
 		for i, q := range p.Questionnaire {
 			ids[i] = q.ID
 		}
-		err := &providers.UnknownError{What: "question", Name: in[0], Suggestion: providers.Suggest(in[0], ids), Known: ids}
+		err := providers.Unknown("question", in[0], ids)
 		return usageError(fmt.Errorf("%s: %w", p.ID, err), "acctsetup questionnaire show "+p.ID+" lists the questions")
 	}
 	offer, offered, err := a.topicAnswer(ctx.Context, p, q)

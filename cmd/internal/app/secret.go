@@ -85,7 +85,7 @@ func lookupCredential(p *providers.Provider, name string) (providers.Credential,
 	for i, c := range p.Credentials {
 		names[i] = c.Name
 	}
-	err := &providers.UnknownError{What: "credential", Name: name, Suggestion: providers.Suggest(name, names), Known: names}
+	err := providers.Unknown("credential", name, names)
 	return c, usageError(fmt.Errorf("%s: %w", p.ID, err), "acctsetup providers show "+p.ID+" lists its credentials")
 }
 

@@ -82,7 +82,7 @@ func lookupStep(p *providers.Provider, id string) (providers.Step, error) {
 	for i, st := range p.Steps {
 		ids[i] = st.ID
 	}
-	err := &providers.UnknownError{What: "step", Name: id, Suggestion: providers.Suggest(id, ids)}
+	err := providers.Unknown("step", id, ids)
 	return s, usageError(fmt.Errorf("%s: %w", p.ID, err), "acctsetup providers show "+p.ID+" lists its steps")
 }
 
