@@ -68,6 +68,9 @@ type Store interface {
 	SaveCheckRun(ctx context.Context, run CheckRun, ev audit.Event) (CheckRun, error)
 	// CheckRuns returns the saved runs since t, newest first.
 	CheckRuns(ctx context.Context, since time.Time) ([]CheckRun, error)
+	// LatestCheckRuns returns the newest n runs at or before t (zero: any),
+	// newest first.
+	LatestCheckRuns(ctx context.Context, before time.Time, n int) ([]CheckRun, error)
 
 	// RecordMail records a provider e-mail and, in the same transaction,
 	// the step records it brings (none for one that waits for review).

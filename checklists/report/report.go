@@ -6,8 +6,8 @@
 // the audit events between the two runs' heads, and the heads themselves
 // are printed so that a team can keep them outside the database.
 //
-// It reads what it is given and does no I/O; its renderers write text,
-// Markdown, HTML and JSON.
+// Load reads from the state store only what a report needs; Build works on
+// what it is given, and the renderers write text, Markdown, HTML and JSON.
 package report
 
 import (

@@ -214,7 +214,17 @@ func (s *Store) SaveCheckRun(ctx context.Context, run checklists.CheckRun, ev au
 
 // CheckRuns returns runs since t, newest first.
 func (s *Store) CheckRuns(ctx context.Context, since time.Time) ([]checklists.CheckRun, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor, ready, report, head_seq, head_hash FROM check_runs WHERE at >= $1 ORDER BY id DESC`, formatTime(since))
+	return s.checkRuns(ctx, `WHERE at >= $1 ORDER BY id DESC`, formatTime(since))
+}
+
+// LatestCheckRuns returns the newest n runs at or before t (zero: any),
+// newest first.
+func (s *Store) LatestCheckRuns(ctx context.Context, before time.Time, n int) ([]checklists.CheckRun, error) {
+	return s.checkRuns(ctx, `WHERE ($1 = '' OR at <= $1) ORDER BY id DESC LIMIT $2`, formatTime(before), n)
+}
+
+func (s *Store) checkRuns(ctx context.Context, where string, args ...any) ([]checklists.CheckRun, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor, ready, report, head_seq, head_hash FROM check_runs `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: read check runs: %w", err)
 	}

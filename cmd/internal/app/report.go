@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/acctsetup/acctsetup/checklists"
 	"github.com/acctsetup/acctsetup/checklists/report"
 )
 
@@ -54,17 +52,8 @@ func (a *app) weeklyReport(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	runs, err := st.CheckRuns(ctx.Context, time.Time{})
+	in, err := report.Load(ctx.Context, st, since, now)
 	if err != nil {
-		return backendError(err)
-	}
-	in := report.Input{Since: since, Now: now, Runs: runs}
-	if base, ok := report.Baseline(runs, since); ok {
-		if in.Events, err = st.AuditEvents(ctx.Context, checklists.AuditFilter{Since: base.At}); err != nil {
-			return backendError(err)
-		}
-	}
-	if in.Secrets, err = st.Secrets(ctx.Context, ""); err != nil {
 		return backendError(err)
 	}
 	rep, err := report.Build(in)
