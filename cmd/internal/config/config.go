@@ -240,36 +240,7 @@ func (c *Config) check() error {
 	if c.Readiness.ExpiryWarningDays < 0 {
 		bad("readiness.expiry_warning_days", "must not be negative")
 	}
-	if m := c.Mailbox; m != nil {
-		if _, ok := mailbox.LookupPreset(m.Preset); m.Preset != "" && !ok {
-			bad("mailbox.preset", "must be %s, not %q", strings.Join(mailbox.PresetNames(), " or "), m.Preset)
-		}
-		if m.Host == "" {
-			bad("mailbox.host", "is required")
-		}
-		if m.Port < 1 || m.Port > 65535 {
-			bad("mailbox.port", "must be a port number, not %d", m.Port)
-		}
-		if !slices.Contains([]string{"implicit", "starttls", "none"}, m.TLS) {
-			bad("mailbox.tls", "must be implicit, starttls or none, not %q", m.TLS)
-		}
-		if !slices.Contains([]string{"password", "xoauth2"}, m.Auth) {
-			bad("mailbox.auth", "must be password or xoauth2, not %q", m.Auth)
-		}
-		if m.Username == "" {
-			bad("mailbox.username", "is required")
-		}
-		c.checkOAuth(bad)
-		switch {
-		case m.Trust != TrustAuthservID && m.Trust != TrustExchangeOnline:
-			bad("mailbox.trust", "must be %s or %s, not %q", TrustAuthservID, TrustExchangeOnline, m.Trust)
-		case m.Trust == TrustAuthservID && m.AuthservID == "":
-			bad("mailbox.authserv_id", "is required: only Authentication-Results added by the receiving server it names are trusted"+
-				" (for Microsoft 365, whose results name no server: trust = %q)", TrustExchangeOnline)
-		case m.Trust == TrustExchangeOnline && m.AuthservID != "":
-			bad("mailbox.authserv_id", "is not used with trust = %q: remove one of them", TrustExchangeOnline)
-		}
-	}
+	c.checkMailbox(bad)
 	seen := map[string]bool{}
 	for i, p := range c.Providers {
 		field := fmt.Sprintf("providers[%d]", i)
@@ -292,6 +263,44 @@ func (c *Config) check() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkMailbox checks [mailbox], when there is one.
+func (c *Config) checkMailbox(bad func(field, format string, args ...any)) {
+	m := c.Mailbox
+	if m == nil {
+		return
+	}
+	if _, ok := mailbox.LookupPreset(m.Preset); m.Preset != "" && !ok {
+		// What the preset would have filled in is not missing too.
+		bad("mailbox.preset", "must be %s, not %q", strings.Join(mailbox.PresetNames(), " or "), m.Preset)
+		return
+	}
+	if m.Host == "" {
+		bad("mailbox.host", "is required")
+	}
+	if m.Port < 1 || m.Port > 65535 {
+		bad("mailbox.port", "must be a port number, not %d", m.Port)
+	}
+	if !slices.Contains([]string{"implicit", "starttls", "none"}, m.TLS) {
+		bad("mailbox.tls", "must be implicit, starttls or none, not %q", m.TLS)
+	}
+	if !slices.Contains([]string{"password", "xoauth2"}, m.Auth) {
+		bad("mailbox.auth", "must be password or xoauth2, not %q", m.Auth)
+	}
+	if m.Username == "" {
+		bad("mailbox.username", "is required")
+	}
+	c.checkOAuth(bad)
+	switch {
+	case m.Trust != TrustAuthservID && m.Trust != TrustExchangeOnline:
+		bad("mailbox.trust", "must be %s or %s, not %q", TrustAuthservID, TrustExchangeOnline, m.Trust)
+	case m.Trust == TrustAuthservID && m.AuthservID == "":
+		bad("mailbox.authserv_id", "is required: only Authentication-Results added by the receiving server it names are trusted"+
+			" (for Microsoft 365, whose results name no server: trust = %q)", TrustExchangeOnline)
+	case m.Trust == TrustExchangeOnline && m.AuthservID != "":
+		bad("mailbox.authserv_id", "is not used with trust = %q: remove one of them", TrustExchangeOnline)
+	}
 }
 
 // checkOAuth checks the keys that say how XOAUTH2 access tokens are had.

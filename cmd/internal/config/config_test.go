@@ -52,6 +52,13 @@ func TestParseErrors(t *testing.T) {
 			want: "a.toml:2: mailbox.preset: must be gmail or microsoft365, not \"yahoo\"",
 		},
 		{
+			// What the preset would have filled in is not reported missing too.
+			name: "unknown preset alone",
+			text: "[mailbox]\npreset = \"outlook\"\nusername = \"u\"\n\n[[providers]]\nid = \"xero\"\nenvironments = [\"staging\"]\n",
+			want: "a.toml:2: mailbox.preset: must be gmail or microsoft365, not \"outlook\"\n" +
+				"a.toml:7: providers[0].environments: must be sandbox or production, not \"staging\"",
+		},
+		{
 			name: "xoauth2 without a flow",
 			text: "[mailbox]\nhost = \"imap.example.com\"\nusername = \"u\"\nauth = \"xoauth2\"\nauthserv_id = \"mx.example.com\"\n",
 			want: "a.toml:1: mailbox.oauth: is required with auth = \"xoauth2\": google or microsoft365 (a preset sets it), or password_ref naming a token kept current elsewhere",
