@@ -237,6 +237,10 @@ func (s *Source) refreshLocked(ctx context.Context) (string, time.Time, error) {
 	return s.token, s.renewAt, nil
 }
 
+// ErrTokenEndpoint wraps a token request that got no usable answer: the
+// endpoint could not be reached, failed (5xx) or asked to wait (429).
+var ErrTokenEndpoint = errors.New("token endpoint unavailable")
+
 // fetchError describes a failed token request without the secrets. A
 // refusal of the credentials (4xx other than 408 and 429) wraps
 // mailbox.ErrAuthFailed: asking again cannot help. Anything else (no
@@ -244,7 +248,7 @@ func (s *Source) refreshLocked(ctx context.Context) (string, time.Time, error) {
 func (s *Source) fetchError(err error) error {
 	var rerr *oauth2.RetrieveError
 	if !errors.As(err, &rerr) || rerr.Response == nil {
-		return mailbox.Redact(fmt.Errorf("oauth: %s token endpoint: %w", s.name, err), s.secrets...)
+		return mailbox.Redact(fmt.Errorf("oauth: %s token endpoint: %w: %w", s.name, ErrTokenEndpoint, err), s.secrets...)
 	}
 	why := rerr.ErrorCode
 	if d, _, _ := strings.Cut(rerr.ErrorDescription, "\n"); d != "" {
@@ -257,7 +261,7 @@ func (s *Source) fetchError(err error) error {
 	if code >= 400 && code < 500 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests {
 		return mailbox.Redact(fmt.Errorf("oauth: %s token endpoint %s refused the credentials: %s: %w", s.name, s.url, why, mailbox.ErrAuthFailed), s.secrets...)
 	}
-	return mailbox.Redact(fmt.Errorf("oauth: %s token endpoint %s failed: %s", s.name, s.url, why), s.secrets...)
+	return mailbox.Redact(fmt.Errorf("oauth: %s token endpoint %s failed: %s: %w", s.name, s.url, why, ErrTokenEndpoint), s.secrets...)
 }
 
 func truncate(s string, n int) string {

@@ -175,6 +175,10 @@ func TestSourceErrors(t *testing.T) {
 			t.Errorf("%s: Token() succeeded, want an error", tt.name)
 			continue
 		}
+		// A refusal is the credentials' fault; anything else, the endpoint's.
+		if errors.Is(err, ErrTokenEndpoint) == tt.refused {
+			t.Errorf("%s: Token() = %v: errors.Is(ErrTokenEndpoint) = %v, want %v", tt.name, err, !tt.refused, tt.refused)
+		}
 		if errors.Is(err, mailbox.ErrAuthFailed) != tt.refused || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "oauth: ") {
 			t.Errorf("%s: Token() = %v (refused: %v), want an error saying %q, refused: %v", tt.name, err, errors.Is(err, mailbox.ErrAuthFailed), tt.want, tt.refused)
 		}

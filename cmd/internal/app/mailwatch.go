@@ -142,6 +142,8 @@ func (a *app) mailboxError(err error) error {
 		return usageError(err, "fix [mailbox] in acctsetup.toml")
 	case errors.Is(err, mailbox.ErrAuthFailed):
 		return failure(err, login)
+	case errors.Is(err, oauth.ErrTokenEndpoint):
+		return backendError(err, "check that the OAuth token endpoint is reachable from here (proxy, firewall), or set [mailbox] token_url")
 	}
 	return backendError(err, "check that the server is reachable and [mailbox] host and port are right")
 }
