@@ -248,7 +248,7 @@ var ErrTokenEndpoint = errors.New("token endpoint unavailable")
 func (s *Source) fetchError(err error) error {
 	var rerr *oauth2.RetrieveError
 	if !errors.As(err, &rerr) || rerr.Response == nil {
-		return mailbox.Redact(fmt.Errorf("oauth: %s token endpoint: %w: %w", s.name, ErrTokenEndpoint, err), s.secrets...)
+		return mailbox.Redact(unavailable{fmt.Errorf("oauth: %s token endpoint: %w", s.name, err)}, s.secrets...)
 	}
 	why := rerr.ErrorCode
 	if d, _, _ := strings.Cut(rerr.ErrorDescription, "\n"); d != "" {
@@ -261,8 +261,15 @@ func (s *Source) fetchError(err error) error {
 	if code >= 400 && code < 500 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests {
 		return mailbox.Redact(fmt.Errorf("oauth: %s token endpoint %s refused the credentials: %s: %w", s.name, s.url, why, mailbox.ErrAuthFailed), s.secrets...)
 	}
-	return mailbox.Redact(fmt.Errorf("oauth: %s token endpoint %s failed: %s: %w", s.name, s.url, why, ErrTokenEndpoint), s.secrets...)
+	return mailbox.Redact(unavailable{fmt.Errorf("oauth: %s token endpoint %s failed: %s", s.name, s.url, why)}, s.secrets...)
 }
+
+// unavailable marks an error as ErrTokenEndpoint without changing its text.
+type unavailable struct{ err error }
+
+func (u unavailable) Error() string        { return u.err.Error() }
+func (u unavailable) Unwrap() error        { return u.err }
+func (u unavailable) Is(target error) bool { return target == ErrTokenEndpoint }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
