@@ -78,8 +78,8 @@ func (a *app) calendarList(ctx *cli.Context) error {
 	now := a.now()
 	views := []obligationView{}
 	for _, cl := range lists {
-		statuses := checklists.Evaluate(cl.p, cl.env, snap.Facts(cl.p, cl.env))
-		for _, st := range checklists.Calendar(cl.p, cl.env, snap.Facts(cl.p, cl.env), statuses) {
+		facts := snap.Facts(cl.p, cl.env)
+		for _, st := range checklists.Calendar(cl.p, cl.env, facts, checklists.Evaluate(cl.p, cl.env, facts)) {
 			o := st.Obligation
 			v := obligationView{Provider: cl.p.ID, Environment: cl.env, Obligation: o.ID, Title: o.Title,
 				Standing: string(st.Standing(now)), Every: o.Every.String(), After: o.After, Source: o.Source}
