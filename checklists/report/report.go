@@ -232,6 +232,22 @@ func runOf(run checklists.CheckRun, rep *readiness.Report) Run {
 	return out
 }
 
+// sections say where each audited action the report lists goes.
+var sections = map[string]func(*Checklist) *[]Change{
+	"step.done":             func(cl *Checklist) *[]Change { return &cl.StepsDone },
+	"step.undo":             func(cl *Checklist) *[]Change { return &cl.StepsUndone },
+	"step.block":            func(cl *Checklist) *[]Change { return &cl.StepsBlocked },
+	"mailbox.advanced":      func(cl *Checklist) *[]Change { return &cl.Approvals },
+	"mailbox.accept":        func(cl *Checklist) *[]Change { return &cl.Approvals },
+	"secret.set":            func(cl *Checklist) *[]Change { return &cl.Secrets },
+	"secret.rotate":         func(cl *Checklist) *[]Change { return &cl.Secrets },
+	"secret.rm":             func(cl *Checklist) *[]Change { return &cl.Secrets },
+	"otp.enroll":            func(cl *Checklist) *[]Change { return &cl.Secrets },
+	"questionnaire.answer":  func(cl *Checklist) *[]Change { return &cl.Answers },
+	"questionnaire.signoff": func(cl *Checklist) *[]Change { return &cl.SignOffs },
+	"calendar.done":         func(cl *Checklist) *[]Change { return &cl.ObligationsMet },
+}
+
 // builder gathers the report's checklists.
 type builder struct {
 	lists map[string]*Checklist // by provider/env
@@ -267,31 +283,11 @@ func (b *builder) list(provider, name, env string) *Checklist {
 // not list (check runs, reveals and codes shown, logins, mail waiting for
 // review, vault moves) are skipped.
 func (b *builder) event(ev audit.Event) {
-	if ev.Provider == "" {
+	section, listed := sections[ev.Action]
+	if !listed || ev.Provider == "" {
 		return
 	}
-	var into *[]Change
-	cl := b.list(ev.Provider, "", ev.Environment)
-	switch ev.Action {
-	case "step.done":
-		into = &cl.StepsDone
-	case "step.undo":
-		into = &cl.StepsUndone
-	case "step.block":
-		into = &cl.StepsBlocked
-	case "mailbox.advanced", "mailbox.accept":
-		into = &cl.Approvals
-	case "secret.set", "secret.rotate", "secret.rm", "otp.enroll":
-		into = &cl.Secrets
-	case "questionnaire.answer":
-		into = &cl.Answers
-	case "questionnaire.signoff":
-		into = &cl.SignOffs
-	case "calendar.done":
-		into = &cl.ObligationsMet
-	default:
-		return
-	}
+	into := section(b.list(ev.Provider, "", ev.Environment))
 	if strings.HasPrefix(ev.Action, "step.") || strings.HasPrefix(ev.Action, "mailbox.") {
 		b.touched[ev.Provider+"/"+ev.Environment+"/"+ev.Subject] = true
 	}
