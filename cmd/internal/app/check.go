@@ -53,12 +53,9 @@ func (a *app) checkCommand() *cli.Command {
 }
 
 func (a *app) check(ctx *cli.Context) error {
-	format := ctx.String(flgFormat)
-	if ctx.Bool(flgJSON) {
-		format = "json"
-	}
-	if !slices.Contains(checkFormats, format) {
-		return usageError(fmt.Errorf("unknown format %q", format), "use --format "+strings.Join(checkFormats, ", --format "))
+	format, err := formatFlag(ctx, checkFormats)
+	if err != nil {
+		return err
 	}
 	failOn := readiness.Severity(ctx.String(flgFailOn))
 	if failOn != readiness.Error && failOn != readiness.Warn {

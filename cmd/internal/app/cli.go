@@ -261,3 +261,16 @@ func (a *app) environmentsFor(p *providers.Provider, flag string) ([]string, err
 	}
 	return []string{flag}, nil
 }
+
+// formatFlag reads --format, which must be one of formats; --json, where
+// the command has it, means json.
+func formatFlag(ctx *cli.Context, formats []string) (string, error) {
+	format := ctx.String(flgFormat)
+	if ctx.Bool(flgJSON) {
+		format = "json"
+	}
+	if !slices.Contains(formats, format) {
+		return "", usageError(fmt.Errorf("unknown format %q", format), "use --format "+strings.Join(formats, ", --format "))
+	}
+	return format, nil
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -48,12 +47,9 @@ type exportedSignOff struct {
 // questionnaireExport writes every selected provider's questionnaire: the
 // named ones, or every enabled provider that has one.
 func (a *app) questionnaireExport(ctx *cli.Context) error {
-	format := ctx.String(flgFormat)
-	if ctx.Bool(flgJSON) {
-		format = "json"
-	}
-	if !slices.Contains(exportFormats, format) {
-		return usageError(fmt.Errorf("unknown format %q", format), "use --format "+strings.Join(exportFormats, ", --format "))
+	format, err := formatFlag(ctx, exportFormats)
+	if err != nil {
+		return err
 	}
 	var ps []*providers.Provider
 	for _, id := range a.positional {

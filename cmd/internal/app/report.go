@@ -3,8 +3,6 @@ package app
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -36,12 +34,9 @@ func (a *app) weeklyReport(ctx *cli.Context) error {
 	if _, err := a.args(ctx, 0, 0, "no arguments"); err != nil {
 		return err
 	}
-	format := ctx.String(flgFormat)
-	if ctx.Bool(flgJSON) {
-		format = "json"
-	}
-	if !slices.Contains(report.Formats, format) {
-		return usageError(fmt.Errorf("unknown format %q", format), "use --format "+strings.Join(report.Formats, ", --format "))
+	format, err := formatFlag(ctx, report.Formats)
+	if err != nil {
+		return err
 	}
 	now := a.now()
 	since, err := parseSince(ctx.String(flgSince), now)
