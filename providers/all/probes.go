@@ -1,6 +1,9 @@
 package all
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/acctsetup/acctsetup/providers/businesscentral"
 	"github.com/acctsetup/acctsetup/providers/codat"
 	"github.com/acctsetup/acctsetup/providers/probe"
@@ -31,4 +34,9 @@ func Probe(id string) (probe.Prober, bool) {
 func HasProbe(id string) bool {
 	_, ok := probes[id]
 	return ok
+}
+
+// ProbedProviders lists the IDs of the providers with a live probe, sorted.
+func ProbedProviders() []string {
+	return slices.Sorted(maps.Keys(probes))
 }

@@ -126,6 +126,10 @@ func (a *app) runProbes(ctx context.Context, lists []checklist, snap *checklists
 		index = append(index, i)
 	}
 	out := make([]*probe.Result, len(lists))
+	if len(jobs) == 0 {
+		a.notef("nothing to probe: no checklist of a provider with a live probe (%s) has its credentials stored", strings.Join(all.ProbedProviders(), ", "))
+		return out
+	}
 	for k, r := range probe.Run(ctx, a.httpClient(), timeout, jobs) {
 		out[index[k]] = &r
 	}

@@ -116,6 +116,12 @@ func TestCheckProbe(t *testing.T) {
 	if len(im.requests) != 0 {
 		t.Fatalf("check without --probe sent %d requests", len(im.requests))
 	}
+	// A provider without a probe, or without stored credentials: nothing is
+	// sent, and the run says why.
+	if code, _ := run("", "check", "wave", "--probe"); code != exitNotReady || len(im.requests) != 0 ||
+		!strings.Contains(outputs.String(), "nothing to probe: no checklist of a provider with a live probe (businesscentral, codat, quickbooksonline, sageintacct, xero) has its credentials stored") {
+		t.Fatalf("check wave --probe: exit %d, %d requests; want exit 1, none, and the reason:\n%s", code, len(im.requests), outputs.String())
+	}
 
 	const timeout = 500 * time.Millisecond
 	start := time.Now()
