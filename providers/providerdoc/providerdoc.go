@@ -6,6 +6,7 @@
 package providerdoc
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"slices"
@@ -44,9 +45,9 @@ func Page(p *providers.Provider, probe bool) []byte {
 	if p.DocsURL != "" {
 		w.line("| Setup guide | %s |", p.DocsURL)
 	}
-	w.line("| Environments | %s |", orNone(strings.Join(p.EnvironmentNames(), ", ")))
+	w.line("| Environments | %s |", cmp.Or(strings.Join(p.EnvironmentNames(), ", "), "none"))
 	w.line("| Steps | %d |", len(p.Steps))
-	w.line("| Credentials | %s |", orNone(credentialNames(p)))
+	w.line("| Credentials | %s |", cmp.Or(credentialNames(p), "none"))
 	w.line("| E-mail signals | %s |", signalSummary(p))
 	w.line("| Live credential probe | %s |", probeText(p, probe))
 	w.line("")
@@ -82,8 +83,8 @@ func Index(ps []*providers.Provider, probe func(id string) bool) []byte {
 			retired = "retired"
 		}
 		w.line("| [%s](%s) | `%s` | %s | %d | %s | %s | %s | %s |", cell(p.Name), PageFile(p.ID), p.ID,
-			orDash(strings.Join(p.EnvironmentNames(), ", ")), len(p.Steps), orDash(credentialNames(p)),
-			orDash(ruleCount(p)), yes(probe(p.ID)), retired)
+			cmp.Or(strings.Join(p.EnvironmentNames(), ", "), "-"), len(p.Steps), cmp.Or(credentialNames(p), "-"),
+			cmp.Or(ruleCount(p), "-"), yes(probe(p.ID)), retired)
 	}
 	return w.bytes()
 }
@@ -118,7 +119,7 @@ func (w *writer) steps(p *providers.Provider) {
 	w.line("|---|---|---|---|---|---|")
 	for i, s := range p.Steps {
 		w.line("| %d | [%s](#%s) | %s | %s | %s | %s |", i+1, cell(s.Title), s.ID, s.Kind,
-			envs(s.Environments), orDash(codes(s.DependsOn)), shortSource(s.Source))
+			envs(s.Environments), cmp.Or(codes(s.DependsOn), "-"), shortSource(s.Source))
 	}
 	w.line("")
 	for i, s := range p.Steps {
@@ -175,7 +176,7 @@ func (w *writer) questionnaire(p *providers.Provider) {
 	w.line("| ID | Question | Required | Topic | Guidance |")
 	w.line("|---|---|---|---|---|")
 	for _, q := range p.Questionnaire {
-		w.line("| `%s` | %s | %s | %s | %s |", q.ID, cell(q.Text), yes(q.Required), orDash(q.Topic), cell(q.Guidance))
+		w.line("| `%s` | %s | %s | %s | %s |", q.ID, cell(q.Text), yes(q.Required), cmp.Or(q.Topic, "-"), cell(q.Guidance))
 	}
 	w.line("")
 }
@@ -367,20 +368,6 @@ func yes(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
 }
 
 // Files returns every page and the index, by file name.

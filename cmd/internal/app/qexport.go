@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -164,15 +165,8 @@ func exportMarkdown(b *bytes.Buffer, qs []exportedQuestionnaire, now time.Time) 
 			if item.AnsweredAt != nil {
 				by = item.AnsweredBy + " on " + item.AnsweredAt.Format(time.DateOnly)
 			}
-			fmt.Fprintf(b, "| `%s` %s | %s | %s | %s | %s | %s |\n", item.ID, mdEscape(item.Text), orDashMD(item.Topic),
-				map[bool]string{true: "yes", false: "no"}[item.Required], orDashMD(mdEscape(item.Answer)), orDashMD(mdEscape(item.Evidence)), by)
+			fmt.Fprintf(b, "| `%s` %s | %s | %s | %s | %s | %s |\n", item.ID, mdEscape(item.Text), cmp.Or(item.Topic, "-"),
+				map[bool]string{true: "yes", false: "no"}[item.Required], cmp.Or(mdEscape(item.Answer), "-"), cmp.Or(mdEscape(item.Evidence), "-"), by)
 		}
 	}
-}
-
-func orDashMD(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
