@@ -111,7 +111,7 @@ func (a *app) credentialEnvironment(ctx *cli.Context, p *providers.Provider, c p
 		return "", usageError(fmt.Errorf("%s has no %s in %s", p.ID, c.Name, strings.Join(envs, " or ")))
 	}
 	return "", usageError(fmt.Errorf("%s %s exists in %s: say which with --env", p.ID, c.Name, strings.Join(fits, " and ")),
-		fmt.Sprintf("acctsetup %s %s %s --env %s", ctx.Command.FullName(), p.ID, c.Name, fits[len(fits)-1]))
+		fmt.Sprintf("%s %s %s --env %s", ctx.Command.HelpName, p.ID, c.Name, fits[len(fits)-1]))
 }
 
 // credentialArgs reads ID FIELD and --env.
